@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "runledger",
+    products: [
+        .library(name: "RunLedger", targets: ["RunLedger"]),
+        .executable(name: "runledger", targets: ["RunLedgerCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // Debian's libsqlite3-dev: <sqlite3.h> from /usr/include, -lsqlite3 from sqlite3.pc.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Build-time tool: turns Migrations/*.sql into Swift source, so the library carries
+        // the schema and needs no file at run time (SPEC §1).
+        .executableTarget(name: "EmbedMigrations"),
+        .plugin(
+            name: "MigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "RunLedger",
+            dependencies: ["CSQLite"],
+            plugins: ["MigrationsPlugin"]
+        ),
+        .executableTarget(
+            name: "RunLedgerCLI",
+            dependencies: [
+                "RunLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // CSQLite: tests compare hand-written result codes with the C constants.
+        .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite"]),
+        // Depends on the executable so that `swift test` builds the binary the tests run.
+        .testTarget(name: "CLITests", dependencies: ["RunLedgerCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Stricter Swift everywhere (a system library has no Swift settings; plugins take none).
+for target in package.targets where target.type != .system && target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

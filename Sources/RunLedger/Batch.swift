@@ -1,0 +1,252 @@
+/// The writes of one transaction: what ``Ledger/batch(_:)`` hands its closure.
+///
+/// It offers the ledger's writes (and a read that sees them). Each write is one SQL
+/// statement: a write the ledger refuses leaves nothing behind, and the batch can go on.
+/// A `Batch` is valid only inside the closure it was given to.
+public final class Batch {
+    private let store: Store
+    private let configuration: Ledger.Configuration
+    private var isOpen = true
+
+    init(connection: Connection, configuration: Ledger.Configuration) {
+        self.store = Store(connection: connection)
+        self.configuration = configuration
+    }
+
+    /// Ends the batch; any later use is a programmer error.
+    func close() { isOpen = false }
+
+    private func checkOpen() {
+        precondition(isOpen, "A Batch was used after its batch closure returned.")
+    }
+
+    // MARK: - Writes
+
+    /// Starts a run: records it and its first state.
+    ///
+    /// - Parameters:
+    ///   - job: The job the run executes.
+    ///   - lifecycle: The lifecycle's name; `canonical` by default.
+    ///   - id: The run's id; a new time-ordered UUIDv7 by default.
+    ///   - state: The first state, an initial state of the lifecycle; by default its first one.
+    ///   - at: The creation time; now by default.
+    ///   - reason: Why the run was started.
+    ///   - metadata: JSON text stored with the run.
+    ///   - parent: The run this one retries or resubmits; the new run's attempt is one more
+    ///     than the parent's.
+    ///   - actor: Who started it; the configuration's actor by default.
+    /// - Returns: The run as recorded.
+    /// - Throws: ``LedgerError/duplicateRun(runID:)``, ``LedgerError/noSuchLifecycle(name:)``,
+    ///   ``LedgerError/noSuchState(lifecycle:state:)``,
+    ///   ``LedgerError/illegalTransition(runID:from:to:legalTargets:)`` (not an initial state),
+    ///   ``LedgerError/noSuchRun(runID:)`` (the parent), ``LedgerError/invalidArgument(name:reason:)``.
+    @discardableResult
+    public func start(
+        job: String, lifecycle: String = "canonical", id: String? = nil, state: String? = nil, at: Timestamp? = nil,
+        reason: String? = nil, metadata: String? = nil, parent: String? = nil, actor: String? = nil
+    ) throws -> Run {
+        checkOpen()
+        let runID = id ?? RunID.uuidV7()
+        try Validate.name(runID, as: "run id")
+        try Validate.name(job, as: "job")
+        try Validate.name(lifecycle, as: "lifecycle")
+        if let state { try Validate.name(state, as: "state") }
+        if let parent { try Validate.name(parent, as: "parent run id") }
+        let actor = actor ?? configuration.actor
+        try Validate.text(actor, as: "actor", limit: Validate.actorLimit)
+        try Validate.text(reason, as: "reason", limit: Validate.reasonLimit)
+        try Validate.metadata(metadata)
+        let at = at ?? Timestamp.now
+        try Validate.time(at)
+
+        var attempt = 1
+        if let parent {
+            guard let parentRun = try store.run(id: parent) else { throw LedgerError.noSuchRun(runID: parent) }
+            attempt = parentRun.attempt + 1
+        }
+        let num: Int64
+        do {
+            num = try store.insertRun(
+                id: runID, job: job, lifecycle: lifecycle, state: state, at: at, actor: actor, reason: reason,
+                attempt: attempt, parentID: parent, metadata: metadata)
+        } catch let error as SQLiteError {
+            throw try explain(error, starting: runID, lifecycle: lifecycle, state: state, parent: parent)
+        }
+        guard let run = try store.run(num: num) else { throw LedgerError.noSuchRun(runID: runID) }
+        return run
+    }
+
+    /// Moves a run to another state: a plain transition of its lifecycle.
+    ///
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - state: The state to enter.
+    ///   - expected: If given, the change happens only if the run is in this state now
+    ///     (compare-and-set); otherwise ``LedgerError/expectedStateConflict(runID:expected:actual:)``.
+    ///   - at: The time of the change; by default now, or the run's last change time if the
+    ///     clock is behind it. An explicit time earlier than the last change is refused.
+    ///   - reason: Why.
+    ///   - metadata: JSON text stored with the change.
+    ///   - actor: Who asked; the configuration's actor by default.
+    /// - Returns: The change as recorded.
+    /// - Throws: ``LedgerError/illegalTransition(runID:from:to:legalTargets:)``,
+    ///   ``LedgerError/actionRequired(runID:from:to:actions:)``,
+    ///   ``LedgerError/expectedStateConflict(runID:expected:actual:)``,
+    ///   ``LedgerError/noSuchRun(runID:)``, ``LedgerError/noSuchState(lifecycle:state:)``,
+    ///   ``LedgerError/timeWentBackwards(runID:at:lastChange:)``,
+    ///   ``LedgerError/invalidArgument(name:reason:)``.
+    @discardableResult
+    public func transition(
+        _ runID: String, to state: String, expecting expected: String? = nil, at: Timestamp? = nil,
+        reason: String? = nil, metadata: String? = nil, actor: String? = nil
+    ) throws -> StateChange {
+        checkOpen()
+        try Validate.name(state, as: "state")
+        return try change(
+            runID, expecting: expected, at: at, reason: reason, metadata: metadata, actor: actor,
+            action: nil, target: { _ in state })
+    }
+
+    /// Performs a named action on a run (OpenCue's `kill`, `retry`...): takes the edge the
+    /// action names from the run's current state.
+    ///
+    /// - Parameters:
+    ///   - action: The action's name.
+    ///   - runID: The run.
+    ///   - expected: If given, the action happens only if the run is in this state now.
+    ///   - at: The time of the change; as for ``transition(_:to:expecting:at:reason:metadata:actor:)``.
+    ///   - reason: Why.
+    ///   - metadata: JSON text stored with the change.
+    ///   - actor: Who asked; the configuration's actor by default.
+    /// - Returns: The change as recorded, with its action.
+    /// - Throws: ``LedgerError/noSuchAction(lifecycle:action:)``,
+    ///   ``LedgerError/illegalAction(runID:state:action:legalActions:)``, and the errors of a
+    ///   transition.
+    @discardableResult
+    public func perform(
+        _ action: String, on runID: String, expecting expected: String? = nil, at: Timestamp? = nil,
+        reason: String? = nil, metadata: String? = nil, actor: String? = nil
+    ) throws -> StateChange {
+        checkOpen()
+        try Validate.name(action, as: "action")
+        return try change(
+            runID, expecting: expected, at: at, reason: reason, metadata: metadata, actor: actor, action: action,
+            target: { head in
+                if let target = try self.store.target(of: action, from: head.state, in: head.lifecycle) {
+                    return target
+                }
+                guard try self.store.actionExists(action, in: head.lifecycle) else {
+                    throw LedgerError.noSuchAction(lifecycle: head.lifecycle, action: action)
+                }
+                var legal: [String] = []
+                for edge in try self.store.edges(from: head.state, in: head.lifecycle) {
+                    if let name = edge.action, !legal.contains(name) { legal.append(name) }
+                }
+                throw LedgerError.illegalAction(runID: runID, state: head.state, action: action, legalActions: legal)
+            })
+    }
+
+    /// The run with this id, as this batch sees it.
+    public func run(id: String) throws -> Run? {
+        checkOpen()
+        return try store.run(id: id)
+    }
+
+    // MARK: - The one way a change is written
+
+    private func change(
+        _ runID: String, expecting expected: String?, at: Timestamp?, reason: String?, metadata: String?,
+        actor: String?, action: String?, target: (Store.RunHead) throws -> String
+    ) throws -> StateChange {
+        try Validate.name(runID, as: "run id")
+        if let expected { try Validate.name(expected, as: "expected state") }
+        let actor = actor ?? configuration.actor
+        try Validate.text(actor, as: "actor", limit: Validate.actorLimit)
+        try Validate.text(reason, as: "reason", limit: Validate.reasonLimit)
+        try Validate.metadata(metadata)
+        if let at { try Validate.time(at) }
+
+        guard let head = try store.head(of: runID) else { throw LedgerError.noSuchRun(runID: runID) }
+        if let expected, expected != head.state {
+            throw LedgerError.expectedStateConflict(runID: runID, expected: expected, actual: head.state)
+        }
+        let state = try target(head)
+        // Without an explicit time, never go backwards: a clock stepped back stays at the
+        // run's last change time rather than failing the caller.
+        let time = at ?? max(Timestamp.now, head.updatedAt)
+        do {
+            let seq = try store.insertChange(
+                runNum: head.num, from: head.state, to: state, at: time, action: action, actor: actor, reason: reason,
+                metadata: metadata)
+            return StateChange(
+                seq: seq, runID: runID, from: head.state, to: state, at: time, action: action, actor: actor,
+                reason: reason, metadata: metadata)
+        } catch let error as SQLiteError {
+            throw try explain(error, changing: runID, head: head, to: state, at: time)
+        }
+    }
+
+    // MARK: - Turning a refusal into a typed error
+
+    /// The ledger rule tag of a trigger's refusal (`illegal_transition` for a message
+    /// "runledger:illegal_transition: ..."), or nil for any other error.
+    static func rule(of error: SQLiteError) -> String? {
+        guard error.extendedCode == .constraintTrigger, error.message.hasPrefix("runledger:") else { return nil }
+        let tag = error.message.dropFirst("runledger:".count).prefix { $0 != ":" }
+        return String(tag)
+    }
+
+    private func explain(_ error: SQLiteError, starting runID: String, lifecycle: String, state: String?, parent: String?)
+        throws -> any Error
+    {
+        switch Self.rule(of: error) {
+        case "duplicate_run": return LedgerError.duplicateRun(runID: runID)
+        case "no_such_lifecycle": return LedgerError.noSuchLifecycle(name: lifecycle)
+        case "no_such_state": return LedgerError.noSuchState(lifecycle: lifecycle, state: state ?? "")
+        case "not_initial":
+            return LedgerError.illegalTransition(
+                runID: runID, from: nil, to: state ?? "", legalTargets: try store.initialStates(of: lifecycle))
+        case "no_such_run": return LedgerError.noSuchRun(runID: parent ?? runID)
+        default: return Self.generic(error)
+        }
+    }
+
+    private func explain(_ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp)
+        throws -> any Error
+    {
+        switch Self.rule(of: error) {
+        case "illegal_transition":
+            guard try store.stateExists(state, in: head.lifecycle) else {
+                return LedgerError.noSuchState(lifecycle: head.lifecycle, state: state)
+            }
+            let edges = try store.edges(from: head.state, in: head.lifecycle)
+            let actions = edges.filter { $0.to == state }.compactMap(\.action)
+            if !actions.isEmpty {
+                return LedgerError.actionRequired(runID: runID, from: head.state, to: state, actions: actions)
+            }
+            var targets: [String] = []
+            for edge in edges where edge.action == nil && !targets.contains(edge.to) { targets.append(edge.to) }
+            return LedgerError.illegalTransition(runID: runID, from: head.state, to: state, legalTargets: targets)
+        case "time_backwards":
+            return LedgerError.timeWentBackwards(runID: runID, at: at, lastChange: head.updatedAt)
+        default:
+            return Self.generic(error)
+        }
+    }
+
+    /// Any other refusal: a rule tag becomes ``LedgerError/ruleViolation(rule:message:)``, a
+    /// CHECK on JSON becomes invalid metadata, and SQLite's own errors pass unchanged.
+    static func generic(_ error: SQLiteError) -> any Error {
+        if let rule = rule(of: error) {
+            let message = error.message.drop { $0 != " " }.dropFirst()
+            return LedgerError.ruleViolation(rule: rule, message: String(message))
+        }
+        if error.extendedCode == .constraintCheck, error.message.contains("json_valid") {
+            return LedgerError.invalidArgument(name: "metadata", reason: "it is not valid JSON")
+        }
+        return error
+    }
+}
+
+@available(*, unavailable)
+extension Batch: Sendable {}

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// A run ledger: every run of every job, and every state change of each run, in one SQLite
+/// file.
+///
+/// The file's triggers refuse illegal state changes whichever client writes; this type adds
+/// typed errors, generated ids and times, and safe sharing. One `Ledger` may be used from
+/// many threads and tasks at once (it serializes its one connection), and many processes may
+/// open the same file (WAL, a busy timeout, and `BEGIN IMMEDIATE` for every write, so a
+/// caller does not see "database is locked" under ordinary contention).
+///
+/// ```swift
+/// let ledger = try Ledger(path: "runs.db")
+/// let run = try ledger.start(job: "nightly-etl", lifecycle: "prefect")
+/// try ledger.transition(run.id, to: "Pending")
+/// try ledger.transition(run.id, to: "Running", expecting: "Pending")
+/// try ledger.transition(run.id, to: "Completed")
+/// for change in try ledger.history(of: run.id) { print(change.at, change.from ?? "-", change.to) }
+/// ```
+///
+/// ## Topics
+/// - Writing: ``start(job:lifecycle:id:state:at:reason:metadata:parent:actor:)``,
+///   ``transition(_:to:expecting:at:reason:metadata:actor:)``,
+///   ``perform(_:on:expecting:at:reason:metadata:actor:)``, ``batch(_:)``
+/// - Reading: ``run(id:)``, ``history(of:)``, ``runs(matching:)``, ``lifecycles()``,
+///   ``lifecycle(named:)``
+public final class Ledger: Sendable {
+    /// How a ledger is opened.
+    public struct Configuration: Sendable {
+        /// What opening may do to the file.
+        public enum Mode: String, Sendable, CaseIterable {
+            /// Read and write; create and migrate the file if needed (the default).
+            case create
+            /// Read and write an existing file; migrate it if needed.
+            case readWrite
+            /// Read an existing, fully migrated file; write nothing.
+            case readOnly
+        }
+
+        /// How hard each commit works to survive a crash.
+        ///
+        /// Related SQLite documentation: <https://www.sqlite.org/pragma.html#pragma_synchronous>
+        public enum Durability: String, Sendable, CaseIterable {
+            /// `synchronous=FULL`: a commit that returned survives a power loss or an OS crash.
+            case full
+            /// `synchronous=NORMAL`: a commit that returned survives the process crashing, but
+            /// the last commits may be lost on power loss. Faster.
+            case normal
+        }
+
+        /// What opening may do to the file; `.create` by default.
+        public var mode: Mode
+        /// `.full` by default: nothing acknowledged is lost, even on power loss.
+        public var durability: Durability
+        /// How long a write waits for another connection's lock before failing with
+        /// `SQLITE_BUSY`; 30 seconds by default.
+        public var busyTimeout: Duration
+        /// The actor recorded on changes that name none (e.g. `"alice@build-7:4121"`).
+        public var actor: String?
+
+        /// Makes a configuration; every argument has a default.
+        public init(
+            mode: Mode = .create, durability: Durability = .full, busyTimeout: Duration = .seconds(30),
+            actor: String? = nil
+        ) {
+            self.mode = mode
+            self.durability = durability
+            self.busyTimeout = busyTimeout
+            self.actor = actor
+        }
+    }
+
+    /// The file's path.
+    public let path: String
+    /// How the ledger was opened.
+    public let configuration: Configuration
+
+    private let connection: SerializedConnection
+
+    /// Opens the ledger at `path`, creating and migrating it as `configuration.mode` allows.
+    ///
+    /// - Parameters:
+    ///   - path: The ledger file.
+    ///   - configuration: Mode, durability, busy timeout and default actor.
+    /// - Throws: ``LedgerError/noSuchLedger(path:)`` when the file is missing and the mode does
+    ///   not create; ``LedgerError/notALedger(path:)``, ``LedgerError/schemaTooNew(path:version:supported:)``,
+    ///   ``LedgerError/schemaTooOld(path:version:required:)`` or
+    ///   ``LedgerError/migrationChanged(path:version:name:)`` for a file this library must not
+    ///   use; ``SQLiteError`` when SQLite cannot open or read it.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.configuration = configuration
+        guard !path.isEmpty, !path.utf8.contains(0) else {
+            throw LedgerError.invalidArgument(name: "ledger path", reason: "it is empty or contains a NUL byte")
+        }
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard (status.st_mode & S_IFMT) != S_IFDIR else {
+                throw LedgerError.invalidArgument(name: "ledger path", reason: "\(path) is a directory")
+            }
+        } else if configuration.mode != .create {
+            throw LedgerError.noSuchLedger(path: path)
+        }
+        let connection = try Connection(
+            path: path,
+            mode: configuration.mode == .readOnly ? .readOnly : .readWrite(create: configuration.mode == .create))
+        let milliseconds = configuration.busyTimeout.components.seconds * 1000
+            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        connection.setBusyTimeout(milliseconds: Int32(clamping: milliseconds))
+        try connection.execute("PRAGMA foreign_keys = ON")
+        if configuration.mode == .readOnly {
+            try Migrator().check(connection)
+        } else {
+            try Self.enableWAL(connection, timeoutMilliseconds: milliseconds)
+            try connection.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+            try Migrator().migrate(connection)
+        }
+        self.connection = SerializedConnection(connection)
+    }
+
+    /// Switches the file to write-ahead logging, so readers never block the writer and
+    /// several processes can share it. Changing the journal mode needs an exclusive lock,
+    /// which the busy handler does not wait for in every case, so this retries until the
+    /// busy timeout.
+    ///
+    /// Related SQLite documentation: <https://www.sqlite.org/wal.html>
+    private static func enableWAL(_ connection: Connection, timeoutMilliseconds: Int64) throws {
+        let deadline = Timestamp.now.adding(seconds: Double(timeoutMilliseconds) / 1000)
+        while true {
+            do {
+                let statement = try connection.prepare("PRAGMA journal_mode = WAL")
+                let mode = try statement.step() ? statement.string(at: 0) : ""
+                guard mode.lowercased() == "wal" else {
+                    throw LedgerError.invalidArgument(
+                        name: "ledger path", reason: "SQLite cannot use write-ahead logging for \(connection.path) (journal mode \(mode))")
+                }
+                return
+            } catch let error as SQLiteError where error.code == .busy || error.code == .locked {
+                guard Timestamp.now < deadline else { throw error }
+                usleep(10_000)
+            }
+        }
+    }
+
+    // MARK: - Access to the connection
+
+    /// Runs `body` with the connection in a write transaction (`BEGIN IMMEDIATE`).
+    func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try connection.withConnection { connection in
+            try connection.transaction(.immediate) { try body(connection) }
+        }
+    }
+
+    /// Runs `body` with the connection in a read transaction (`BEGIN DEFERRED`), which sees
+    /// one consistent snapshot of the file.
+    func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try connection.withConnection { connection in
+            try connection.transaction(.deferred) { try body(connection) }
+        }
+    }
+
+    /// Runs many writes in one transaction: all of them are recorded, or none.
+    ///
+    /// One transaction costs one commit (one sync with `.full` durability), so a batch of
+    /// a thousand writes is far faster than a thousand single ones. The closure gets a
+    /// ``Batch`` that offers the same writes as the ledger; it must not keep it.
+    ///
+    /// ```swift
+    /// try ledger.batch { batch in
+    ///     for job in ["extract", "load"] {
+    ///         let run = try batch.start(job: job, lifecycle: "databricks")
+    ///         try batch.transition(run.id, to: "RUNNING")
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// A write that fails inside the batch changes nothing; if the closure catches its error
+    /// and goes on, the rest of the batch still commits. An error thrown out of the closure
+    /// rolls the whole batch back and is rethrown. Do not call the ledger itself from inside
+    /// the closure: the batch holds its connection.
+    ///
+    /// - Returns: What the closure returns.
+    /// - Throws: The closure's error, or ``SQLiteError`` when the commit fails.
+    public func batch<T: Sendable>(_ body: (Batch) throws -> T) throws -> T {
+        let configuration = self.configuration
+        return try write { connection in
+            let batch = Batch(connection: connection, configuration: configuration)
+            defer { batch.close() }
+            return try body(batch)
+        }
+    }
+}
+
+/// The ledger's one connection, used by one thread at a time.
+///
+/// `@unchecked Sendable` is safe here because the connection is reachable only through
+/// `withConnection`, which holds the mutex for the whole use, and the closures it runs do
+/// not let the connection escape (they are non-escaping, and `Batch` refuses use after its
+/// closure returns). The mutex guards no value (`Void`) because the region checker cannot
+/// yet follow a non-Sendable value handed from a `Mutex` to a non-Sendable closure.
+private final class SerializedConnection: @unchecked Sendable {
+    private let lock = Mutex<Void>(())
+    private let connection: Connection
+
+    init(_ connection: sending Connection) {
+        self.connection = connection
+    }
+
+    func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try lock.withLock { _ in try body(connection) }
+    }
+}

@@ -1,0 +1,89 @@
+/// A ledger rule or a ledger file refused the request.
+///
+/// Every case's `description` is one plain sentence that names what was refused and, where
+/// it helps, what would have been accepted. SQLite's own failures (I/O, a full disk, a lock
+/// held past the busy timeout) are thrown as ``SQLiteError``.
+public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The run's lifecycle has no plain transition from its current state to `to`;
+    /// `legalTargets` are the states a plain transition could enter (nil `from`: the run's
+    /// first state, and `legalTargets` are the initial states).
+    case illegalTransition(runID: String, from: String?, to: String, legalTargets: [String])
+    /// The edge from the current state to `to` exists, but only as one of `actions`.
+    case actionRequired(runID: String, from: String, to: String, actions: [String])
+    /// The action exists in the run's lifecycle, but not from the run's current state.
+    case illegalAction(runID: String, state: String, action: String, legalActions: [String])
+    /// A compare-and-set transition found the run in another state than expected.
+    case expectedStateConflict(runID: String, expected: String, actual: String)
+    /// A change would be earlier than the run's last change.
+    case timeWentBackwards(runID: String, at: Timestamp, lastChange: Timestamp)
+    /// No run has this id.
+    case noSuchRun(runID: String)
+    /// A run with this id already exists.
+    case duplicateRun(runID: String)
+    /// No lifecycle has this name.
+    case noSuchLifecycle(name: String)
+    /// The lifecycle has no state of this name.
+    case noSuchState(lifecycle: String, state: String)
+    /// The lifecycle defines no action of this name.
+    case noSuchAction(lifecycle: String, action: String)
+    /// An argument is not acceptable (empty, too long, a control character, bad JSON...).
+    case invalidArgument(name: String, reason: String)
+    /// Another ledger rule refused the statement; `rule` is the trigger's tag
+    /// (`append_only`, `lifecycle_in_use`...), `message` its text.
+    case ruleViolation(rule: String, message: String)
+    /// The path names no ledger file, and the ledger was opened without creating one.
+    case noSuchLedger(path: String)
+    /// The file is an SQLite database, but not a runledger ledger.
+    case notALedger(path: String)
+    /// The ledger was written by a newer runledger, whose schema this one does not know.
+    case schemaTooNew(path: String, version: Int, supported: Int)
+    /// The ledger needs migrations that a read-only open cannot apply.
+    case schemaTooOld(path: String, version: Int, required: Int)
+    /// A migration applied to the ledger differs from the one this library carries.
+    case migrationChanged(path: String, version: Int, name: String)
+
+    /// One plain sentence saying what was refused.
+    public var description: String {
+        switch self {
+        case .illegalTransition(let runID, let from, let to, let targets):
+            let legal = targets.isEmpty ? "none" : targets.joined(separator: ", ")
+            if let from {
+                return "Run \(runID) cannot go from \(from) to \(to); legal next states: \(legal)."
+            }
+            return "Run \(runID) cannot start in \(to); initial states: \(legal)."
+        case .actionRequired(let runID, let from, let to, let actions):
+            return "Run \(runID) goes from \(from) to \(to) only by action \(actions.joined(separator: " or ")); use act."
+        case .illegalAction(let runID, let state, let action, let legal):
+            let list = legal.isEmpty ? "none" : legal.joined(separator: ", ")
+            return "Run \(runID) cannot \(action) from \(state); actions from \(state): \(list)."
+        case .expectedStateConflict(let runID, let expected, let actual):
+            return "Run \(runID) is in \(actual), not the expected \(expected)."
+        case .timeWentBackwards(let runID, let at, let last):
+            return "A change of run \(runID) at \(at.iso8601) would be earlier than its last change at \(last.iso8601)."
+        case .noSuchRun(let runID):
+            return "No run has id \(runID)."
+        case .duplicateRun(let runID):
+            return "A run with id \(runID) already exists."
+        case .noSuchLifecycle(let name):
+            return "No lifecycle is named \(name)."
+        case .noSuchState(let lifecycle, let state):
+            return "Lifecycle \(lifecycle) has no state \(state)."
+        case .noSuchAction(let lifecycle, let action):
+            return "Lifecycle \(lifecycle) has no action \(action)."
+        case .invalidArgument(let name, let reason):
+            return "Invalid \(name): \(reason)."
+        case .ruleViolation(let rule, let message):
+            return "The ledger refused the change (\(rule)): \(message)."
+        case .noSuchLedger(let path):
+            return "No ledger file at \(path)."
+        case .notALedger(let path):
+            return "\(path) is an SQLite database but not a runledger ledger."
+        case .schemaTooNew(let path, let version, let supported):
+            return "\(path) has schema version \(version), newer than this runledger supports (\(supported)); upgrade runledger."
+        case .schemaTooOld(let path, let version, let required):
+            return "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
+        case .migrationChanged(let path, let version, let name):
+            return "\(path) applied migration \(version) (\(name)) with different contents than this runledger carries."
+        }
+    }
+}

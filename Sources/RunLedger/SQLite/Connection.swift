@@ -1,0 +1,139 @@
+internal import CSQLite
+
+/// An open SQLite database connection: the one owner of an `sqlite3` handle.
+///
+/// Not thread-safe on its own and not `Sendable`: `Ledger` keeps it behind a mutex, so it
+/// is opened in SQLite's multi-thread mode (`SQLITE_OPEN_NOMUTEX`) and pays for no second lock.
+final class Connection {
+    /// How to open the file.
+    enum Mode {
+        /// Read and write; create the file if `create` is true.
+        case readWrite(create: Bool)
+        /// Read only. Nothing is created or changed.
+        case readOnly
+    }
+
+    /// How a transaction takes its locks.
+    enum TransactionKind {
+        /// `BEGIN DEFERRED`: for reads. A deferred transaction that later writes can fail with
+        /// `SQLITE_BUSY` without waiting, so writes never use it.
+        case deferred
+        /// `BEGIN IMMEDIATE`: for writes. Takes the write lock at once, waiting through the busy
+        /// timeout, so the transaction never fails half-way for want of a lock.
+        case immediate
+    }
+
+    private let handle: OpaquePointer
+    private var statements: [String: Statement] = [:]
+    /// The path the connection was opened with.
+    let path: String
+
+    /// Opens (and with `.readWrite(create: true)` creates) the database at `path`.
+    ///
+    /// The corresponding C function is `sqlite3_open_v2`.
+    init(path: String, mode: Mode) throws(SQLiteError) {
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        switch mode {
+        case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        var database: OpaquePointer?
+        let code = sqlite3_open_v2(path, &database, flags, nil)
+        guard code == SQLITE_OK, let database else {
+            // > Whether or not an error occurs when it is opened, resources associated with the
+            // > database connection handle should be released by passing it to sqlite3_close().
+            let error = SQLiteError(database: database, code: code, sql: nil)
+            sqlite3_close_v2(database)
+            throw error
+        }
+        self.handle = database
+        self.path = path
+        sqlite3_extended_result_codes(database, 1)
+        // Double-quoted string literals are a misfeature: "x" must name a column, never be text.
+        _ = csqlite_db_config_int(database, SQLITE_DBCONFIG_DQS_DML, 0)
+        _ = csqlite_db_config_int(database, SQLITE_DBCONFIG_DQS_DDL, 0)
+    }
+
+    deinit {
+        statements.removeAll()  // finalize before closing
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: - Settings
+
+    /// Waits up to `milliseconds` for a lock held by another connection before failing with
+    /// `SQLITE_BUSY`. The corresponding C function is `sqlite3_busy_timeout`.
+    func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// Whether the connection is outside any explicit transaction (`sqlite3_get_autocommit`).
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    /// The rowid of the last row inserted by this connection (`sqlite3_last_insert_rowid`).
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Whether the connection was opened read-only.
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    // MARK: - Statements
+
+    /// Runs one or more statements that return no rows needed (`sqlite3_exec`).
+    func execute(_ sql: String) throws(SQLiteError) {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw SQLiteError(database: handle, code: code, sql: sql) }
+    }
+
+    /// Prepares a statement that the caller owns.
+    func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(database: handle, sql: sql)
+    }
+
+    /// Returns the connection's prepared statement for `sql`, preparing it on first use.
+    ///
+    /// The statement is reset and its bindings cleared, ready to bind. Only for SQL written
+    /// in this library: the cache grows with each distinct text.
+    func cached(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = statements[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(database: handle, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
+    /// rethrows its error.
+    ///
+    /// Related SQLite documentation: <https://www.sqlite.org/lang_transaction.html>
+    func transaction<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
+        try cached(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run()
+        let result: T
+        do {
+            result = try body()
+            try cached("COMMIT").run()
+        } catch {
+            rollback()
+            throw error
+        }
+        return result
+    }
+
+    /// Rolls back the open transaction, if there still is one.
+    ///
+    /// > If certain kinds of errors occur within a transaction, the transaction may or may
+    /// > not be rolled back automatically. (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_NOMEM)
+    /// Hence the autocommit check: a rollback with no transaction would only add an error.
+    private func rollback() {
+        guard !isAutocommit else { return }
+        // A rollback can fail only in ways the caller can do nothing about (its first error
+        // is the one that matters); SQLite then rolls back when the connection closes.
+        _ = try? cached("ROLLBACK").run()
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}
