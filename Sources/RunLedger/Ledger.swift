@@ -116,6 +116,7 @@ public final class Ledger: Sendable {
         if configuration.mode == .readOnly {
             try Migrator().check(connection)
         } else {
+            try Migrator().checkIdentity(connection)
             try Self.enableWAL(connection, timeoutMilliseconds: milliseconds)
             try connection.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
             try Migrator().migrate(connection)

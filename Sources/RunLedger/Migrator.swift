@@ -73,6 +73,12 @@ struct Migrator {
         }
     }
 
+    /// Refuses a file that is neither empty nor a ledger, before anything (even the journal
+    /// mode) is changed in it.
+    func checkIdentity(_ connection: Connection) throws {
+        _ = try connection.transaction(.deferred) { try contents(of: connection) }
+    }
+
     /// Checks a read-only connection: a ledger, fully migrated, with unchanged migrations.
     func check(_ connection: Connection) throws {
         let contents = try connection.transaction(.deferred) { try self.contents(of: connection) }

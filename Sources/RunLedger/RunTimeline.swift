@@ -1,0 +1,53 @@
+/// A run with its whole history and its lifecycle, read in one snapshot: what a timeline
+/// display needs.
+public struct RunTimeline: Sendable, Hashable {
+    /// The run.
+    public var run: Run
+    /// Its lifecycle's definition.
+    public var lifecycle: Lifecycle
+    /// Its changes, oldest first.
+    public var changes: [StateChange]
+
+    /// Makes a timeline.
+    public init(run: Run, lifecycle: Lifecycle, changes: [StateChange]) {
+        self.run = run
+        self.lifecycle = lifecycle
+        self.changes = changes
+    }
+
+    /// The canonical type of a state of this run's lifecycle.
+    public func canonicalType(of state: String) -> CanonicalType? {
+        lifecycle.state(named: state)?.canonicalType
+    }
+
+    /// Seconds the run spent in the state that the change at `index` left (nil for the first).
+    public func secondsInPreviousState(at index: Int) -> Double? {
+        guard index > 0, index < changes.count else { return nil }
+        return changes[index].at.seconds(since: changes[index - 1].at)
+    }
+}
+
+extension Ledger {
+    /// The run, its lifecycle and its history, read in one snapshot.
+    ///
+    /// ```swift
+    /// let timeline = try ledger.timeline(of: run.id)
+    /// for (index, change) in timeline.changes.enumerated() {
+    ///     print(change.to, timeline.canonicalType(of: change.to)!, timeline.secondsInPreviousState(at: index) ?? 0)
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``LedgerError/noSuchRun(runID:)``.
+    public func timeline(of runID: String) throws -> RunTimeline {
+        try read { connection in
+            let store = Store(connection: connection)
+            guard let run = try store.run(id: runID), let changes = try store.history(of: runID) else {
+                throw LedgerError.noSuchRun(runID: runID)
+            }
+            guard let lifecycle = try store.lifecycles(named: run.lifecycle).first else {
+                throw LedgerError.noSuchLifecycle(name: run.lifecycle)
+            }
+            return RunTimeline(run: run, lifecycle: lifecycle, changes: changes)
+        }
+    }
+}

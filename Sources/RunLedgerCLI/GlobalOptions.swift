@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import RunLedger
+
+/// Options every command takes: which ledger, and how to open it.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The ledger file (default: $RUNLEDGER_DB, else ./runledger.db).")
+    var db: String?
+
+    @Option(help: "Commit durability: full survives power loss, normal only process crashes.")
+    var durability: Ledger.Configuration.Durability = .full
+
+    @Option(help: "Seconds a write waits for another process's lock before giving up.")
+    var busyTimeout: Double = 30
+
+    @Option(help: "Who is making the change (default: $RUNLEDGER_ACTOR, else user@host).")
+    var actor: String?
+
+    func validate() throws {
+        guard busyTimeout >= 0, busyTimeout <= 86_400 else {
+            throw ValidationError("--busy-timeout must be between 0 and 86400 seconds, not \(busyTimeout).")
+        }
+    }
+
+    /// The ledger path: --db, else $RUNLEDGER_DB, else ./runledger.db.
+    var path: String {
+        if let db { return db }
+        if let environment = ProcessInfo.processInfo.environment["RUNLEDGER_DB"], !environment.isEmpty {
+            return environment
+        }
+        return "./runledger.db"
+    }
+
+    /// The actor recorded on changes: --actor, else $RUNLEDGER_ACTOR, else user@host.
+    var resolvedActor: String {
+        if let actor { return actor }
+        let environment = ProcessInfo.processInfo.environment
+        if let actor = environment["RUNLEDGER_ACTOR"], !actor.isEmpty { return actor }
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    }
+
+    /// Opens the ledger. Reading commands pass `.readOnly`, which refuses a missing file.
+    func open(_ mode: Ledger.Configuration.Mode) throws -> Ledger {
+        try Ledger(
+            path: path,
+            configuration: Ledger.Configuration(
+                mode: mode, durability: durability, busyTimeout: .milliseconds(Int64(busyTimeout * 1000)),
+                actor: resolvedActor))
+    }
+}
+
+extension Ledger.Configuration.Durability: ExpressibleByArgument {}
+
+/// The `--format` option of commands that print data.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+}
+
+extension OutputFormat: ExpressibleByArgument {}

@@ -1,0 +1,53 @@
+import RunLedger
+
+/// Renders a `Table` as JSON: an array of objects with snake_case keys in sorted order,
+/// times as ISO-8601 UTC strings, durations as numbers of seconds.
+enum JSONFormatter {
+    static func render(_ table: Table) -> String {
+        let keys = table.columns.map(\.key)
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        var output = "["
+        for (rowIndex, row) in table.rows.enumerated() {
+            output += rowIndex == 0 ? "\n  {" : ",\n  {"
+            for (position, index) in order.enumerated() {
+                output += (position == 0 ? "" : ", ") + quote(keys[index]) + ": " + value(row[index])
+            }
+            output += "}"
+        }
+        return output + (table.rows.isEmpty ? "]\n" : "\n]\n")
+    }
+
+    static func value(_ cell: Cell) -> String {
+        switch cell {
+        case .text(let text): quote(text)
+        case .integer(let value): String(value)
+        case .number(let value), .seconds(let value): value.isFinite ? TableFormatter.formatNumber(value) : "null"
+        case .bool(let value): value ? "true" : "false"
+        case .time(let time): quote(time.iso8601)
+        case .json(let json): json
+        case .null: "null"
+        }
+    }
+
+    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
+    static func quote(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return output + "\""
+    }
+}

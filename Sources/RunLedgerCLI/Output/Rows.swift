@@ -1,0 +1,63 @@
+import RunLedger
+
+/// Runs as table rows.
+enum RunRows {
+    static let columns: [Table.Column] = [
+        .init("id"), .init("job"), .init("lifecycle"), .init("state"), .init("canonical_type", title: "TYPE"),
+        .init("is_terminal", title: "TERMINAL"), .init("attempt"), .init("parent_id", title: "PARENT"),
+        .init("created_at", title: "CREATED"), .init("updated_at", title: "UPDATED"),
+    ]
+
+    static func table(_ runs: [Run]) -> Table {
+        Table(
+            columns: columns,
+            rows: runs.map { run in
+                [
+                    .text(run.id), .text(run.job), .text(run.lifecycle), .text(run.state),
+                    .text(run.canonicalType.rawValue), .bool(run.isTerminal), .integer(Int64(run.attempt)),
+                    Cell(run.parentID), .time(run.createdAt), .time(run.updatedAt),
+                ]
+            })
+    }
+}
+
+/// State changes as table rows.
+enum ChangeRows {
+    /// A whole timeline: each change with its canonical type and the time spent before it.
+    static func timeline(_ timeline: RunTimeline) -> Table {
+        var table = Table(columns: [
+            .init("seq"), .init("at"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"),
+            .init("canonical_type", title: "TYPE"), .init("previous_state_seconds", title: "AFTER"),
+            .init("action"), .init("actor"), .init("reason"), .init("meta"),
+        ])
+        for (index, change) in timeline.changes.enumerated() {
+            table.append([
+                .integer(change.seq), .time(change.at), Cell(change.from), .text(change.to),
+                Cell(timeline.canonicalType(of: change.to)?.rawValue),
+                Cell(seconds: timeline.secondsInPreviousState(at: index)),
+                Cell(change.action), Cell(change.actor), Cell(change.reason), Cell(json: change.metadata),
+            ])
+        }
+        return table
+    }
+
+    /// One change just recorded: a line for people, a row for JSON and CSV.
+    static func render(_ change: StateChange, format: OutputFormat) -> String {
+        if format == .table {
+            let action = change.action.map { " by \($0)" } ?? ""
+            return "\(change.runID): \(change.from ?? "-") -> \(change.to)\(action) (seq \(change.seq))\n"
+        }
+        let table = Table(
+            columns: [
+                .init("seq"), .init("run_id"), .init("from_state"), .init("to_state"), .init("at"), .init("action"),
+                .init("actor"), .init("reason"), .init("meta"),
+            ],
+            rows: [
+                [
+                    .integer(change.seq), .text(change.runID), Cell(change.from), .text(change.to), .time(change.at),
+                    Cell(change.action), Cell(change.actor), Cell(change.reason), Cell(json: change.metadata),
+                ]
+            ])
+        return format.render(table)
+    }
+}

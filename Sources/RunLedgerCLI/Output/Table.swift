@@ -1,0 +1,62 @@
+import RunLedger
+
+/// One value of a result, typed so that each format renders it its own way.
+enum Cell: Equatable {
+    case text(String)
+    case integer(Int64)
+    case number(Double)
+    case bool(Bool)
+    /// A point in time: ISO-8601 text in every format.
+    case time(Timestamp)
+    /// A duration in seconds: a number in JSON and CSV, a readable span in a table.
+    case seconds(Double)
+    /// JSON text the ledger validated: embedded as JSON in JSON output, as text elsewhere.
+    case json(String)
+    case null
+
+    init(_ text: String?) { self = text.map(Cell.text) ?? .null }
+    init(_ time: Timestamp?) { self = time.map(Cell.time) ?? .null }
+    init(seconds: Double?) { self = seconds.map(Cell.seconds) ?? .null }
+    init(json: String?) { self = json.map(Cell.json) ?? .null }
+}
+
+/// A neutral result: named columns and rows of cells, rendered by a formatter.
+struct Table {
+    /// A column: its key (snake_case, as JSON and CSV name it) and its table heading.
+    struct Column {
+        let key: String
+        let title: String
+
+        init(_ key: String, title: String? = nil) {
+            self.key = key
+            self.title = title ?? key.uppercased()
+        }
+    }
+
+    var columns: [Column]
+    var rows: [[Cell]] = []
+
+    init(columns: [Column], rows: [[Cell]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    mutating func append(_ row: [Cell]) {
+        precondition(row.count == columns.count, "A row has \(row.count) cells for \(columns.count) columns.")
+        rows.append(row)
+    }
+}
+
+/// The formats data can be printed in.
+enum OutputFormat: String, CaseIterable {
+    case table, json, csv
+
+    /// Renders a table in this format, ending with a newline.
+    func render(_ table: Table) -> String {
+        switch self {
+        case .table: TableFormatter.render(table)
+        case .json: JSONFormatter.render(table)
+        case .csv: CSVFormatter.render(table)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import RunLedger
+
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start a run of a job and print its id.",
+        discussion: """
+            The run enters the lifecycle's first initial state, or --state. The ledger is \
+            created if it does not exist.
+
+            Examples:
+              runledger start nightly-etl
+              runledger start render --lifecycle opencue --reason "artist submit" --meta '{"frames":"1-100"}'
+              runledger start nightly-etl --lifecycle prefect --parent 0193... --reason "retry after crash"
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The job the run executes.")
+    var job: String
+
+    @Option(help: "The run's lifecycle.")
+    var lifecycle: String = "canonical"
+
+    @Option(help: "The run's id (default: a new UUIDv7).")
+    var id: String?
+
+    @Option(help: "The first state, an initial state of the lifecycle (default: its first).")
+    var state: String?
+
+    @Option(help: "When the run was created: \(TimeArgument.help) (default: now).")
+    var at: String?
+
+    @Option(help: "Why the run was started.")
+    var reason: String?
+
+    @Option(help: "JSON metadata stored with the run.")
+    var meta: String?
+
+    @Option(help: "The run this one retries or resubmits; the new run's attempt is one more.")
+    var parent: String?
+
+    func run() throws {
+        let at = try at.map { try TimeArgument.parse($0, option: "--at") }
+        let ledger = try global.open(.create)
+        let run = try ledger.start(
+            job: job, lifecycle: lifecycle, id: id, state: state, at: at, reason: reason, metadata: meta,
+            parent: parent)
+        switch output.format {
+        case .table: print(run.id)
+        case .json, .csv: print(output.format.render(RunRows.table([run])), terminator: "")
+        }
+    }
+}

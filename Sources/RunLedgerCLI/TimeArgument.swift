@@ -1,0 +1,36 @@
+import RunLedger
+
+/// Times on the command line: ISO-8601 (`2026-11-23T18:20:09Z`, `2026-11-23`), or an age
+/// before now (`90s`, `15m`, `24h`, `7d`, `2w`).
+///
+/// Parsed in `run()` rather than by the argument parser, because SPEC §6 gives a bad time
+/// exit code 65 (rejected data), not 64 (usage).
+enum TimeArgument {
+    static let help = "an ISO-8601 time (2026-11-23T18:20:09Z) or an age such as 90s, 15m, 24h, 7d"
+
+    /// The time `text` names, or a data error naming `option`.
+    static func parse(_ text: String, option: String, now: Timestamp = .now) throws -> Timestamp {
+        guard let timestamp = timestamp(text, now: now) else {
+            throw CLIError.data("\(option) '\(text)' is not \(help).")
+        }
+        return timestamp
+    }
+
+    static func timestamp(_ text: String, now: Timestamp) -> Timestamp? {
+        if let timestamp = Timestamp(iso8601: text) { return timestamp }
+        guard let unit = text.last, let amount = Double(text.dropLast()), amount >= 0, amount.isFinite else {
+            return nil
+        }
+        let seconds: Double
+        switch unit {
+        case "s": seconds = amount
+        case "m": seconds = amount * 60
+        case "h": seconds = amount * 3600
+        case "d": seconds = amount * 86_400
+        case "w": seconds = amount * 604_800
+        default: return nil
+        }
+        guard seconds < 1e10 else { return nil }
+        return now.adding(seconds: -seconds)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import RunLedger
+
+struct MigratorTests {
+    @Test func aFreshFileGetsEveryMigrationRecordedWithItsChecksum() throws {
+        try withTemporaryLedger { _, path in
+            let rows = try SQLiteShell.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version;", on: path)
+            #expect(rows.count == Migration.all.count)
+            for (row, migration) in zip(rows, Migration.all) {
+                #expect(row == "\(migration.version)|\(migration.name)|\(migration.checksum)")
+            }
+            #expect(try SQLiteShell.query("PRAGMA user_version;", on: path) == ["\(Migration.all.count)"])
+            #expect(try SQLiteShell.query("PRAGMA application_id;", on: path) == ["\(Migrator.applicationID)"])
+            #expect(try SQLiteShell.query("PRAGMA journal_mode;", on: path) == ["wal"])
+        }
+    }
+
+    @Test func migrationsAreNumberedWithoutGapsAndTheLedgerMigrationComesFirst() {
+        #expect(Migration.all.map(\.version) == Array(1...Migration.all.count))
+        #expect(Migration.all.first?.name == "ledger")
+    }
+
+    @Test func reopeningIsANoOp() throws {
+        try withTemporaryLedger { _, path in
+            let before = try SQLiteShell.query("SELECT version, checksum, applied_at FROM schema_migrations;", on: path)
+            let schemaBefore = try SQLiteShell.query("SELECT sql FROM sqlite_schema ORDER BY name;", on: path)
+            _ = try Ledger(path: path)
+            _ = try Ledger(path: path, configuration: .init(mode: .readOnly))
+            #expect(try SQLiteShell.query("SELECT version, checksum, applied_at FROM schema_migrations;", on: path) == before)
+            #expect(try SQLiteShell.query("SELECT sql FROM sqlite_schema ORDER BY name;", on: path) == schemaBefore)
+        }
+    }
+
+    @Test func anOlderLedgerIsMigratedStepByStep() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("old.db").path
+            do {
+                let connection = try Connection(path: path, mode: .readWrite(create: true))
+                try Migrator(migrations: Array(Migration.all.prefix(2))).migrate(connection)
+            }
+            #expect(try SQLiteShell.query("SELECT count(*) FROM lifecycles;", on: path) == ["1"])
+            let error = try #require(throws: LedgerError.self) {
+                try Ledger(path: path, configuration: .init(mode: .readOnly))
+            }
+            #expect(error == .schemaTooOld(path: path, version: 2, required: Migration.all.count))
+            let ledger = try Ledger(path: path)
+            #expect(try ledger.lifecycles().count == 6)
+            #expect(try SQLiteShell.query("SELECT count(*) FROM schema_migrations;", on: path) == ["\(Migration.all.count)"])
+        }
+    }
+
+    @Test func aLedgerFromANewerSchemaIsRefused() throws {
+        try withTemporaryLedger { _, path in
+            _ = try SQLiteShell.query(
+                "INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0); PRAGMA user_version = 99;", on: path)
+            let error = try #require(throws: LedgerError.self) { try Ledger(path: path) }
+            #expect(error == .schemaTooNew(path: path, version: 99, supported: Migration.all.count))
+            #expect(error.description.contains("newer"))
+        }
+    }
+
+    @Test func anAppliedMigrationWhoseChecksumDiffersIsRefused() throws {
+        try withTemporaryLedger { _, path in
+            _ = try SQLiteShell.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3;", on: path)
+            let error = try #require(throws: LedgerError.self) { try Ledger(path: path) }
+            #expect(error == .migrationChanged(path: path, version: 3, name: Migration.all[2].name))
+            let readOnly = try #require(throws: LedgerError.self) { try Ledger(path: path, configuration: .init(mode: .readOnly)) }
+            #expect(readOnly == error)
+        }
+    }
+
+    @Test func anSQLiteFileOfAnotherToolIsRefusedAndLeftUnchanged() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("other.db").path
+            _ = try SQLiteShell.query("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');", on: path)
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let error = try #require(throws: LedgerError.self) { try Ledger(path: path) }
+            #expect(error == .notALedger(path: path))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+    }
+
+    @Test func aMissingFileIsCreatedOnlyInCreateMode() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("missing.db").path
+            for mode in [Ledger.Configuration.Mode.readOnly, .readWrite] {
+                let error = try #require(throws: LedgerError.self) { try Ledger(path: path, configuration: .init(mode: mode)) }
+                #expect(error == .noSuchLedger(path: path))
+                #expect(!FileManager.default.fileExists(atPath: path))
+            }
+            _ = try Ledger(path: path)
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test func aDirectoryIsNotALedgerPath() throws {
+        try withTemporaryDirectory { directory in
+            let error = try #require(throws: LedgerError.self) { try Ledger(path: directory.path) }
+            guard case .invalidArgument(let name, let reason) = error else {
+                Issue.record("expected invalidArgument, got \(error)")
+                return
+            }
+            #expect(name == "ledger path")
+            #expect(reason.contains("directory"))
+        }
+    }
+}
