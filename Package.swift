@@ -37,10 +37,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Drives a ledger from another process: multi-process tests, benchmarks, reliability suites.
+        .executableTarget(name: "LedgerWorkload", dependencies: ["RunLedger"]),
         // CSQLite: tests compare hand-written result codes with the C constants.
         .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite"]),
-        // Depends on the executable so that `swift test` builds the binary the tests run.
-        .testTarget(name: "CLITests", dependencies: ["RunLedgerCLI"]),
+        // Depends on the executables so that `swift test` builds the binaries the tests run.
+        .testTarget(name: "CLITests", dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger"]),
     ],
     swiftLanguageModes: [.v6]
 )

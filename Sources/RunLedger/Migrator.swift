@@ -1,9 +1,10 @@
 /// Brings a ledger file to the schema this library carries, or refuses it.
 ///
-/// Each migration of `Migrations/` runs in its own `IMMEDIATE` transaction together with the
+/// Each migration of `Migrations/` runs in an `IMMEDIATE` transaction together with the
 /// `schema_migrations` row that records it (version, name, SHA-256 of its SQL, time), so a
-/// crash leaves the file at a whole step. Another process migrating the same file at the
-/// same moment waits for the write lock, then finds the step applied and skips it.
+/// crash leaves the file at a whole step. A new file gets all of them in one transaction;
+/// an existing ledger, each pending one in its own. Another process migrating the same file
+/// at the same moment waits for the write lock, then finds the step applied and skips it.
 ///
 /// A file is refused when it is an SQLite database of something else, when it records a
 /// version this library does not know (written by a newer runledger), or when an applied
@@ -31,6 +32,10 @@ struct Migrator {
     }
 
     /// Migrates a writable connection to the latest version.
+    ///
+    /// A new file gets every migration in one transaction, so that no reader ever sees a
+    /// half-made ledger; an existing ledger gets each pending migration in a transaction of
+    /// its own.
     func migrate(_ connection: Connection) throws {
         // Fast path, without the write lock: an up-to-date ledger needs only a read.
         if case .ledger(let applied) = try connection.transaction(.deferred, { try contents(of: connection) }),
@@ -38,39 +43,50 @@ struct Migrator {
         {
             return
         }
-        for migration in migrations {
+        var pending = migrations[...]
+        while !pending.isEmpty {
             try connection.transaction(.immediate) {
                 // Read again under the write lock: another process may have just migrated.
                 let applied: [Int: String]
+                var steps: ArraySlice<Migration>
                 switch try contents(of: connection) {
                 case .empty:
                     applied = [:]
+                    steps = pending
                     try connection.execute("PRAGMA application_id = \(Self.applicationID)")
                 case .ledger(let found):
                     applied = found
+                    steps = pending.prefix(1)
                 }
                 _ = try verify(applied, path: connection.path)
-                guard applied[migration.version] == nil else { return }
-                try connection.execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version    INTEGER PRIMARY KEY,
-                        name       TEXT NOT NULL,
-                        checksum   TEXT NOT NULL,
-                        applied_at INTEGER NOT NULL
-                    ) STRICT
-                    """)
-                try connection.execute(migration.sql)
-                let record = try connection.prepare(
-                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
-                record.bind(Int64(migration.version), at: 1)
-                record.bind(migration.name, at: 2)
-                record.bind(migration.checksum, at: 3)
-                record.bind(Timestamp.now.rawValue, at: 4)
-                try record.run()
-                try connection.execute("PRAGMA user_version = \(migration.version)")
+                for migration in steps where applied[migration.version] == nil {
+                    try apply(migration, on: connection)
+                }
+                pending = pending.dropFirst(steps.count)
             }
         }
+    }
+
+    /// Runs one migration and records it, inside the caller's transaction.
+    private func apply(_ migration: Migration, on connection: Connection) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                checksum   TEXT NOT NULL,
+                applied_at INTEGER NOT NULL
+            ) STRICT
+            """)
+        try connection.execute(migration.sql)
+        let record = try connection.prepare(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
+        record.bind(Int64(migration.version), at: 1)
+        record.bind(migration.name, at: 2)
+        record.bind(migration.checksum, at: 3)
+        record.bind(Timestamp.now.rawValue, at: 4)
+        try record.run()
+        try connection.execute("PRAGMA user_version = \(migration.version)")
     }
 
     /// Refuses a file that is neither empty nor a ledger, before anything (even the journal
@@ -82,7 +98,8 @@ struct Migrator {
     /// Checks a read-only connection: a ledger, fully migrated, with unchanged migrations.
     func check(_ connection: Connection) throws {
         let contents = try connection.transaction(.deferred) { try self.contents(of: connection) }
-        guard case .ledger(let applied) = contents else { throw LedgerError.notALedger(path: connection.path) }
+        // An empty file is no ledger yet (another process may be about to create one).
+        guard case .ledger(let applied) = contents else { throw LedgerError.noSuchLedger(path: connection.path) }
         let version = try verify(applied, path: connection.path)
         guard version == latestVersion else {
             throw LedgerError.schemaTooOld(path: connection.path, version: version, required: latestVersion)

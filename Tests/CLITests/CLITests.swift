@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+/// The `runledger` binary, run as a user would: output on stdout, one sentence on stderr,
+/// the exit codes of SPEC §6.
+struct CLITests {
+    /// A directory with an initialized ledger `l.db`.
+    func withLedger(_ body: (URL, String) throws -> Void) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("l.db").path
+            let result = try runledger(["--db", path, "init"], in: directory)
+            try #require(result.status == 0, "\(result)")
+            try body(directory, path)
+        }
+    }
+
+    /// Expects a failure: the code, nothing on stdout, one "Error: ..." line on stderr.
+    func expectFailure(
+        _ result: ProcessResult, code: Int32, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(result.status == code, "\(result)", sourceLocation: sourceLocation)
+        #expect(result.stdout.isEmpty, "\(result)", sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(text), "\(result)", sourceLocation: sourceLocation)
+        if code != 64 {
+            #expect(result.stderr.hasPrefix("Error: "), "\(result)", sourceLocation: sourceLocation)
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func initCreatesTheLedgerAndIsSafeToRepeat() throws {
+        try withLedger { directory, path in
+            #expect(FileManager.default.fileExists(atPath: path))
+            let again = try runledger(["--db", path, "init"], in: directory)
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("6 lifecycles"))
+            let tables = try sqlite3("SELECT count(*) FROM lifecycles;", on: path, in: directory)
+            #expect(tables.stdout == "6\n")
+        }
+    }
+
+    @Test func startTransitionAndHistoryDriveARun() throws {
+        try withLedger { directory, path in
+            let start = try runledger(["--db", path, "start", "nightly", "--lifecycle", "prefect", "--reason", "cron"], in: directory)
+            #expect(start.status == 0, "\(start)")
+            let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(id.count == 36)
+            let move = try runledger(["transition", id, "Pending", "--db", path], in: directory)
+            #expect(move.status == 0, "\(move)")
+            #expect(move.stdout == "\(id): Scheduled -> Pending (seq 2)\n")
+            let json = try runledger(
+                ["--db", path, "transition", id, "Running", "--expect", "Pending", "--format", "json", "--meta", #"{"host": "w1"}"#],
+                in: directory)
+            let object = try #require(try jsonObjects(json.stdout).first)
+            #expect(object["from_state"] as? String == "Pending")
+            #expect(object["to_state"] as? String == "Running")
+            #expect(object["run_id"] as? String == id)
+            #expect((object["meta"] as? [String: Any])?["host"] as? String == "w1")
+
+            let history = try runledger(["--db", path, "history", id], in: directory)
+            #expect(history.status == 0)
+            let lines = history.stdout.split(separator: "\n")
+            #expect(lines.count == 5)  // summary, heading, three changes
+            #expect(lines[0].contains("lifecycle prefect") && lines[0].contains("state Running (active)"))
+            #expect(lines[1].hasPrefix("SEQ") && lines[1].contains("TYPE"))
+            #expect(lines[4].contains("Pending") && lines[4].contains("Running") && lines[4].contains("RUNNING"))
+        }
+    }
+
+    @Test func historyAsJSONAndCSVCarriesTheTimeline() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "domino", "--at", "2026-01-01T00:00:00Z"], in: directory)
+            _ = try runledger(["--db", path, "transition", "r1", "Scheduled", "--at", "2026-01-01T00:00:30Z"], in: directory)
+            _ = try runledger(["--db", path, "transition", "r1", "StopRequested", "--at", "2026-01-01T00:02:00Z", "--reason", "user, \"stop\""], in: directory)
+            let json = try runledger(["--db", path, "history", "r1", "--format", "json"], in: directory)
+            let rows = try jsonObjects(json.stdout)
+            #expect(rows.map { $0["to_state"] as? String } == ["Queued", "Scheduled", "StopRequested"])
+            #expect(rows.map { $0["canonical_type"] as? String } == ["PENDING", "PENDING", "RUNNING"])
+            #expect(rows[0]["previous_state_seconds"] is NSNull)
+            #expect(rows[1]["previous_state_seconds"] as? Double == 30)
+            #expect(rows[2]["previous_state_seconds"] as? Double == 90)
+            #expect(rows[2]["at"] as? String == "2026-01-01T00:02:00.000000Z")
+            #expect(rows[2]["reason"] as? String == "user, \"stop\"")
+            #expect(rows.map { $0["seq"] as? Int } == [1, 2, 3])
+
+            let csv = try runledger(["--db", path, "history", "r1", "--format", "csv"], in: directory)
+            let table = csvRows(csv.stdout)
+            #expect(table.count == 4)
+            let header = table[0]
+            #expect(header.starts(with: ["seq", "at", "from_state", "to_state", "canonical_type", "previous_state_seconds"]))
+            #expect(table[3][header.firstIndex(of: "reason")!] == "user, \"stop\"")
+            #expect(table[3][header.firstIndex(of: "previous_state_seconds")!] == "90")
+            #expect(table[1][header.firstIndex(of: "from_state")!] == "")
+        }
+    }
+
+    @Test func theLedgerComesFromDbThenTheEnvironmentThenTheWorkingDirectory() throws {
+        try withTemporaryDirectory { directory in
+            let fromEnvironment = directory.appendingPathComponent("env.db").path
+            let first = try runledger(["init"], environment: ["RUNLEDGER_DB": fromEnvironment], in: directory)
+            #expect(first.status == 0)
+            #expect(FileManager.default.fileExists(atPath: fromEnvironment))
+            let second = try runledger(["init"], in: directory)
+            #expect(second.status == 0)
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("runledger.db").path))
+            let explicit = directory.appendingPathComponent("x.db").path
+            let third = try runledger(["init", "--db", explicit], environment: ["RUNLEDGER_DB": fromEnvironment], in: directory)
+            #expect(third.status == 0)
+            #expect(FileManager.default.fileExists(atPath: explicit))
+        }
+    }
+
+    @Test func theActorComesFromTheOptionOrTheEnvironment() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "etl", "--id", "r1"], environment: ["RUNLEDGER_ACTOR": "ci-bot"], in: directory)
+            _ = try runledger(["--db", path, "transition", "r1", "PENDING", "--actor", "alice"], in: directory)
+            let rows = try jsonObjects(try runledger(["--db", path, "history", "r1", "--format", "json"], in: directory).stdout)
+            #expect(rows.map { $0["actor"] as? String } == ["ci-bot", "alice"])
+        }
+    }
+
+    // MARK: - Exit codes
+
+    @Test func usageErrorsExit64() throws {
+        try withLedger { directory, path in
+            expectFailure(try runledger(["--db", path, "transition", "only-one-argument"], in: directory), code: 64, mentioning: "Missing expected argument")
+            expectFailure(try runledger(["--db", path, "history", "r", "--format", "xml"], in: directory), code: 64, mentioning: "xml")
+            expectFailure(try runledger(["--db", path, "frobnicate"], in: directory), code: 64, mentioning: "frobnicate")
+            expectFailure(try runledger(["--db", path, "--busy-timeout", "-1", "init"], in: directory), code: 64, mentioning: "busy-timeout")
+        }
+    }
+
+    @Test func rejectedDataExits65() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "databricks"], in: directory)
+            expectFailure(try runledger(["--db", path, "transition", "r1", "TERMINATED", "--expect", "PENDING", "--at", "1d"], in: directory), code: 65, mentioning: "earlier than its last change")
+            expectFailure(try runledger(["--db", path, "transition", "r1", "TERMINATING"], in: directory), code: 65, mentioning: "legal next states: RUNNING, SKIPPED, TERMINATED, INTERNAL_ERROR")
+            expectFailure(try runledger(["--db", path, "transition", "r1", "DONE"], in: directory), code: 65, mentioning: "no state DONE")
+            expectFailure(try runledger(["--db", path, "start", "etl", "--lifecycle", "airflow"], in: directory), code: 65, mentioning: "No lifecycle is named airflow")
+            expectFailure(try runledger(["--db", path, "start", "etl", "--meta", "{oops"], in: directory), code: 65, mentioning: "not valid JSON")
+            expectFailure(try runledger(["--db", path, "start", "etl", "--at", "yesterday"], in: directory), code: 65, mentioning: "--at 'yesterday'")
+            expectFailure(try runledger(["--db", path, "start", "etl", "--id", "r1"], in: directory), code: 65, mentioning: "already exists")
+            expectFailure(try runledger(["--db", path, "start", ""], in: directory), code: 65, mentioning: "Invalid job")
+            #expect(try sqlite3("SELECT count(*) FROM runs;", on: path, in: directory).stdout == "1\n")
+        }
+    }
+
+    @Test func aMissingLedgerOrRunExits66AndCreatesNothing() throws {
+        try withLedger { directory, path in
+            let missing = directory.appendingPathComponent("missing.db").path
+            expectFailure(try runledger(["--db", missing, "history", "r1"], in: directory), code: 66, mentioning: "No ledger file at")
+            expectFailure(try runledger(["--db", missing, "transition", "r1", "RUNNING"], in: directory), code: 66, mentioning: "No ledger file at")
+            #expect(!FileManager.default.fileExists(atPath: missing))
+            expectFailure(try runledger(["--db", path, "history", "nope"], in: directory), code: 66, mentioning: "No run has id nope")
+            expectFailure(try runledger(["--db", path, "transition", "nope", "RUNNING"], in: directory), code: 66, mentioning: "No run has id nope")
+        }
+    }
+
+    @Test func aCorruptFileExits74() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("junk.db").path
+            try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            expectFailure(try runledger(["--db", path, "history", "r1"], in: directory), code: 74, mentioning: "not a database or is corrupt")
+            expectFailure(try runledger(["--db", path, "init"], in: directory), code: 74, mentioning: "not a database or is corrupt")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+    }
+
+    @Test func anExpectedStateConflictExits75() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--state", "PENDING"], in: directory)
+            expectFailure(try runledger(["--db", path, "transition", "r1", "RUNNING", "--expect", "SCHEDULED"], in: directory), code: 75, mentioning: "is in PENDING, not the expected SCHEDULED")
+        }
+    }
+
+    @Test func everyCommandsHelpHasAnExample() throws {
+        try withTemporaryDirectory { directory in
+            for command in ["init", "start", "transition", "history"] {
+                let help = try runledger([command, "--help"], in: directory)
+                #expect(help.status == 0)
+                #expect(help.stdout.contains("Example"), "\(command)")
+                #expect(help.stdout.contains("runledger"), "\(command)")
+            }
+            let root = try runledger(["--help"], in: directory)
+            #expect(root.stdout.contains("Exit codes"))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// Where `swift test` put the binaries this package builds.
+enum Binaries {
+    static let directory: URL = {
+        let candidate = Bundle.main.bundleURL
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("runledger").path) { return candidate }
+        // Test bundles on some platforms nest one level deeper.
+        return candidate.deletingLastPathComponent()
+    }()
+
+    static var runledger: String { directory.appendingPathComponent("runledger").path }
+    static var workload: String { directory.appendingPathComponent("LedgerWorkload").path }
+}
+
+/// What a process printed and how it ended.
+struct ProcessResult: CustomStringConvertible {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+}
+
+/// A fresh temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("runledger-cli-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
+}
+
+/// A started process whose output goes to files (so no pipe can fill and block it).
+final class RunningProcess {
+    let process = Process()
+    private let outURL: URL
+    private let errURL: URL
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL) throws {
+        let name = UUID().uuidString
+        outURL = directory.appendingPathComponent("\(name).out")
+        errURL = directory.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var base = ProcessInfo.processInfo.environment
+        base.removeValue(forKey: "RUNLEDGER_DB")
+        base.removeValue(forKey: "RUNLEDGER_ACTOR")
+        process.environment = base.merging(environment) { $1 }
+        process.currentDirectoryURL = directory
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func wait() throws -> ProcessResult {
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: outURL, encoding: .utf8),
+            stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+}
+
+/// Runs the `runledger` binary as a user would, in `directory`.
+func runledger(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> ProcessResult {
+    try RunningProcess(Binaries.runledger, arguments, environment: environment, directory: directory).wait()
+}
+
+/// Runs the `sqlite3` shell on a file.
+func sqlite3(_ sql: String, on path: String, in directory: URL) throws -> ProcessResult {
+    try RunningProcess("/usr/bin/sqlite3", ["-batch", path, sql], directory: directory).wait()
+}
+
+/// Parses JSON output: an array of objects.
+func jsonObjects(_ text: String) throws -> [[String: Any]] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(value as? [[String: Any]], "not an array of objects: \(text)")
+}
+
+/// Parses CSV output (RFC 4180): rows of fields.
+func csvRows(_ text: String) -> [[String]] {
+    var rows: [[String]] = []
+    var row: [String] = []
+    var field = ""
+    var quoted = false
+    var characters = Array(text.unicodeScalars)[...]
+    while let character = characters.popFirst() {
+        if quoted {
+            if character == "\"" {
+                if characters.first == "\"" {
+                    field.unicodeScalars.append("\"")
+                    characters.removeFirst()
+                } else {
+                    quoted = false
+                }
+            } else {
+                field.unicodeScalars.append(character)
+            }
+        } else if character == "\"" {
+            quoted = true
+        } else if character == "," {
+            row.append(field)
+            field = ""
+        } else if character == "\r" {
+            continue
+        } else if character == "\n" {
+            row.append(field)
+            rows.append(row)
+            row = []
+            field = ""
+        } else {
+            field.unicodeScalars.append(character)
+        }
+    }
+    if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
+    return rows
+}
