@@ -53,7 +53,8 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-    FileHandle.standardError.write(Data("usage: LedgerWorkload contend --db PATH --runs N --operations M --seed S --log FILE\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: LedgerWorkload contend --db PATH --runs N --operations M --seed S --log FILE\n".utf8))
     exit(64)
 }
 
@@ -61,7 +62,8 @@ var generator = SeededGenerator(state: options.seed)
 var counts = (ok: 0, conflicts: 0, duplicates: 0, busy: 0, other: 0)
 var log = ""
 do {
-    let ledger = try Ledger(path: options.db, configuration: .init(durability: .normal, actor: "workload-\(options.seed)"))
+    let ledger = try Ledger(
+        path: options.db, configuration: .init(durability: .normal, actor: "workload-\(options.seed)"))
     guard let lifecycle = try ledger.lifecycle(named: "canonical") else { exit(70) }
     for _ in 0..<options.operations {
         let runID = "shared-\(Int.random(in: 0..<options.runs, using: &generator))"
@@ -101,4 +103,6 @@ do {
     FileHandle.standardError.write(Data("cannot write \(options.log): \(error)\n".utf8))
     exit(74)
 }
-print("ok=\(counts.ok) conflicts=\(counts.conflicts) duplicates=\(counts.duplicates) busy=\(counts.busy) other=\(counts.other)")
+print(
+    "ok=\(counts.ok) conflicts=\(counts.conflicts) duplicates=\(counts.duplicates) busy=\(counts.busy) other=\(counts.other)"
+)

@@ -196,7 +196,9 @@ public final class Batch {
         return String(tag)
     }
 
-    private func explain(_ error: SQLiteError, starting runID: String, lifecycle: String, state: String?, parent: String?)
+    private func explain(
+        _ error: SQLiteError, starting runID: String, lifecycle: String, state: String?, parent: String?
+    )
         throws -> any Error
     {
         switch Self.rule(of: error) {
@@ -211,7 +213,9 @@ public final class Batch {
         }
     }
 
-    private func explain(_ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp)
+    private func explain(
+        _ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp
+    )
         throws -> any Error
     {
         switch Self.rule(of: error) {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A run ledger: every run of every job, and every state change of each run, in one SQLite
 /// file.
@@ -109,7 +110,8 @@ public final class Ledger: Sendable {
         let connection = try Connection(
             path: path,
             mode: configuration.mode == .readOnly ? .readOnly : .readWrite(create: configuration.mode == .create))
-        let milliseconds = configuration.busyTimeout.components.seconds * 1000
+        let milliseconds =
+            configuration.busyTimeout.components.seconds * 1000
             + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
         connection.setBusyTimeout(milliseconds: Int32(clamping: milliseconds))
         try connection.execute("PRAGMA foreign_keys = ON")
@@ -138,7 +140,8 @@ public final class Ledger: Sendable {
                 let mode = try statement.step() ? statement.string(at: 0) : ""
                 guard mode.lowercased() == "wal" else {
                     throw LedgerError.invalidArgument(
-                        name: "ledger path", reason: "SQLite cannot use write-ahead logging for \(connection.path) (journal mode \(mode))")
+                        name: "ledger path",
+                        reason: "SQLite cannot use write-ahead logging for \(connection.path) (journal mode \(mode))")
                 }
                 return
             } catch let error as SQLiteError where error.code == .busy || error.code == .locked {

@@ -46,13 +46,18 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .illegalTransition(let runID, let from, let to, let targets):
-            let legal = targets.isEmpty ? "none" : targets.joined(separator: ", ")
             if let from {
-                return "Run \(runID) cannot go from \(from) to \(to); legal next states: \(legal)."
+                if targets.isEmpty {
+                    return "Run \(runID) cannot go from \(from) to \(to); no plain transition leaves \(from)."
+                }
+                return
+                    "Run \(runID) cannot go from \(from) to \(to); legal next states: \(targets.joined(separator: ", "))."
             }
+            let legal = targets.isEmpty ? "none" : targets.joined(separator: ", ")
             return "Run \(runID) cannot start in \(to); initial states: \(legal)."
         case .actionRequired(let runID, let from, let to, let actions):
-            return "Run \(runID) goes from \(from) to \(to) only by action \(actions.joined(separator: " or ")); use act."
+            return
+                "Run \(runID) goes from \(from) to \(to) only by the action \(actions.joined(separator: " or "))."
         case .illegalAction(let runID, let state, let action, let legal):
             let list = legal.isEmpty ? "none" : legal.joined(separator: ", ")
             return "Run \(runID) cannot \(action) from \(state); actions from \(state): \(list)."
@@ -79,9 +84,11 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notALedger(let path):
             return "\(path) is an SQLite database but not a runledger ledger."
         case .schemaTooNew(let path, let version, let supported):
-            return "\(path) has schema version \(version), newer than this runledger supports (\(supported)); upgrade runledger."
+            return
+                "\(path) has schema version \(version), newer than this runledger supports (\(supported)); upgrade runledger."
         case .schemaTooOld(let path, let version, let required):
-            return "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
+            return
+                "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
         case .migrationChanged(let path, let version, let name):
             return "\(path) applied migration \(version) (\(name)) with different contents than this runledger carries."
         }

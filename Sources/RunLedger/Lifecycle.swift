@@ -61,7 +61,9 @@ public struct Lifecycle: Sendable, Hashable, Codable {
     public var transitions: [Transition]
 
     /// Makes a lifecycle.
-    public init(name: String, description: String = "", isBuiltin: Bool = false, states: [State], transitions: [Transition]) {
+    public init(
+        name: String, description: String = "", isBuiltin: Bool = false, states: [State], transitions: [Transition]
+    ) {
         self.name = name
         self.description = description
         self.isBuiltin = isBuiltin

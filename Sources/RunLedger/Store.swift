@@ -262,7 +262,8 @@ struct Store {
         var lifecycles: [Lifecycle] = []
         var index: [String: Int] = [:]
         let heads = try connection.cached(
-            "SELECT name, description, is_builtin FROM lifecycles\(name == nil ? "" : " WHERE name = ?1") ORDER BY name")
+            "SELECT name, description, is_builtin FROM lifecycles\(name == nil ? "" : " WHERE name = ?1") ORDER BY name"
+        )
         defer { heads.reset() }
         if let name { heads.bind(name, at: 1) }
         while try heads.step() {
@@ -283,7 +284,8 @@ struct Store {
             guard let at = index[states.string(at: 0)] else { continue }
             lifecycles[at].states.append(
                 Lifecycle.State(
-                    name: states.string(at: 1), canonicalType: CanonicalType(rawValue: states.string(at: 2)) ?? .pending,
+                    name: states.string(at: 1),
+                    canonicalType: CanonicalType(rawValue: states.string(at: 2)) ?? .pending,
                     isTerminal: states.int64(at: 3) != 0, isInitial: states.int64(at: 4) != 0,
                     description: states.string(at: 5)))
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A point in time: microseconds since the Unix epoch, UTC.
@@ -67,12 +67,14 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
     public init?(iso8601 text: String) {
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.digits(4), scanner.skip("-"), let month = scanner.digits(2), scanner.skip("-"),
-            let day = scanner.digits(2), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day)
+            let day = scanner.digits(2), (1...12).contains(month),
+            (1...Self.daysIn(month: month, year: year)).contains(day)
         else { return nil }
         var micros: Int64 = 0
         var offsetSeconds: Int64 = 0
         if scanner.skip("T") || scanner.skip("t") || scanner.skip(" ") {
-            guard let hour = scanner.digits(2), hour < 24, scanner.skip(":"), let minute = scanner.digits(2), minute < 60
+            guard let hour = scanner.digits(2), hour < 24, scanner.skip(":"), let minute = scanner.digits(2),
+                minute < 60
             else { return nil }
             var second: Int64 = 0
             if scanner.skip(":") {

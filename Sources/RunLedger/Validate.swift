@@ -36,7 +36,9 @@ enum Validate {
         guard value.utf8.count <= metadataLimit else {
             throw LedgerError.invalidArgument(name: "metadata", reason: "it is larger than \(metadataLimit) bytes")
         }
-        if value.utf8.contains(0) { throw LedgerError.invalidArgument(name: "metadata", reason: "it contains a NUL byte") }
+        if value.utf8.contains(0) {
+            throw LedgerError.invalidArgument(name: "metadata", reason: "it contains a NUL byte")
+        }
     }
 
     /// A time: not before 1970 (the ledger stores unsigned epoch times).

@@ -18,6 +18,8 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let ledger = try global.open(.create)
         let lifecycles = try ledger.lifecycles()
-        print("Ledger ready at \(ledger.path) with \(lifecycles.count) lifecycles: \(lifecycles.map(\.name).joined(separator: ", ")).")
+        print(
+            "Ledger ready at \(ledger.path) with \(lifecycles.count) lifecycles: \(lifecycles.map(\.name).joined(separator: ", "))."
+        )
     }
 }

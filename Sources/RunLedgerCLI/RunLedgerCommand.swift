@@ -17,6 +17,7 @@ struct RunLedgerCommand: ParsableCommand {
               runledger init
               id=$(runledger start nightly-etl --lifecycle prefect)
               runledger transition "$id" Pending
+              runledger transition "$id" Running --expect Pending
               runledger history "$id"
 
             The ledger is --db PATH, else $RUNLEDGER_DB, else ./runledger.db.
@@ -25,7 +26,7 @@ struct RunLedgerCommand: ParsableCommand {
             """,
         version: "runledger 0.1.0",
         subcommands: [
-            InitCommand.self, StartCommand.self, TransitionCommand.self, HistoryCommand.self,
+            InitCommand.self, StartCommand.self, TransitionCommand.self, ActCommand.self, HistoryCommand.self,
         ]
     )
 

@@ -40,7 +40,8 @@ struct CLITests {
 
     @Test func startTransitionAndHistoryDriveARun() throws {
         try withLedger { directory, path in
-            let start = try runledger(["--db", path, "start", "nightly", "--lifecycle", "prefect", "--reason", "cron"], in: directory)
+            let start = try runledger(
+                ["--db", path, "start", "nightly", "--lifecycle", "prefect", "--reason", "cron"], in: directory)
             #expect(start.status == 0, "\(start)")
             let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(id.count == 36)
@@ -48,7 +49,10 @@ struct CLITests {
             #expect(move.status == 0, "\(move)")
             #expect(move.stdout == "\(id): Scheduled -> Pending (seq 2)\n")
             let json = try runledger(
-                ["--db", path, "transition", id, "Running", "--expect", "Pending", "--format", "json", "--meta", #"{"host": "w1"}"#],
+                [
+                    "--db", path, "transition", id, "Running", "--expect", "Pending", "--format", "json", "--meta",
+                    #"{"host": "w1"}"#,
+                ],
                 in: directory)
             let object = try #require(try jsonObjects(json.stdout).first)
             #expect(object["from_state"] as? String == "Pending")
@@ -68,9 +72,16 @@ struct CLITests {
 
     @Test func historyAsJSONAndCSVCarriesTheTimeline() throws {
         try withLedger { directory, path in
-            _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "domino", "--at", "2026-01-01T00:00:00Z"], in: directory)
-            _ = try runledger(["--db", path, "transition", "r1", "Scheduled", "--at", "2026-01-01T00:00:30Z"], in: directory)
-            _ = try runledger(["--db", path, "transition", "r1", "StopRequested", "--at", "2026-01-01T00:02:00Z", "--reason", "user, \"stop\""], in: directory)
+            _ = try runledger(
+                ["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "domino", "--at", "2026-01-01T00:00:00Z"],
+                in: directory)
+            _ = try runledger(
+                ["--db", path, "transition", "r1", "Scheduled", "--at", "2026-01-01T00:00:30Z"], in: directory)
+            _ = try runledger(
+                [
+                    "--db", path, "transition", "r1", "StopRequested", "--at", "2026-01-01T00:02:00Z", "--reason",
+                    "user, \"stop\"",
+                ], in: directory)
             let json = try runledger(["--db", path, "history", "r1", "--format", "json"], in: directory)
             let rows = try jsonObjects(json.stdout)
             #expect(rows.map { $0["to_state"] as? String } == ["Queued", "Scheduled", "StopRequested"])
@@ -86,7 +97,9 @@ struct CLITests {
             let table = csvRows(csv.stdout)
             #expect(table.count == 4)
             let header = table[0]
-            #expect(header.starts(with: ["seq", "at", "from_state", "to_state", "canonical_type", "previous_state_seconds"]))
+            #expect(
+                header.starts(with: ["seq", "at", "from_state", "to_state", "canonical_type", "previous_state_seconds"])
+            )
             #expect(table[3][header.firstIndex(of: "reason")!] == "user, \"stop\"")
             #expect(table[3][header.firstIndex(of: "previous_state_seconds")!] == "90")
             #expect(table[1][header.firstIndex(of: "from_state")!] == "")
@@ -103,7 +116,8 @@ struct CLITests {
             #expect(second.status == 0)
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("runledger.db").path))
             let explicit = directory.appendingPathComponent("x.db").path
-            let third = try runledger(["init", "--db", explicit], environment: ["RUNLEDGER_DB": fromEnvironment], in: directory)
+            let third = try runledger(
+                ["init", "--db", explicit], environment: ["RUNLEDGER_DB": fromEnvironment], in: directory)
             #expect(third.status == 0)
             #expect(FileManager.default.fileExists(atPath: explicit))
         }
@@ -111,10 +125,37 @@ struct CLITests {
 
     @Test func theActorComesFromTheOptionOrTheEnvironment() throws {
         try withLedger { directory, path in
-            _ = try runledger(["--db", path, "start", "etl", "--id", "r1"], environment: ["RUNLEDGER_ACTOR": "ci-bot"], in: directory)
+            _ = try runledger(
+                ["--db", path, "start", "etl", "--id", "r1"], environment: ["RUNLEDGER_ACTOR": "ci-bot"], in: directory)
             _ = try runledger(["--db", path, "transition", "r1", "PENDING", "--actor", "alice"], in: directory)
-            let rows = try jsonObjects(try runledger(["--db", path, "history", "r1", "--format", "json"], in: directory).stdout)
+            let rows = try jsonObjects(
+                try runledger(["--db", path, "history", "r1", "--format", "json"], in: directory).stdout)
             #expect(rows.map { $0["actor"] as? String } == ["ci-bot", "alice"])
+        }
+    }
+
+    @Test func actPerformsANamedActionAndRefusesOthers() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "render", "--id", "j1", "--lifecycle", "opencue"], in: directory)
+            _ = try runledger(["--db", path, "transition", "j1", "running"], in: directory)
+            let plain = try runledger(["--db", path, "transition", "j1", "pending"], in: directory)
+            expectFailure(plain, code: 65, mentioning: "only by the action interrupt or suspend")
+            let kill = try runledger(["--db", path, "act", "j1", "kill", "--reason", "wrong frames"], in: directory)
+            #expect(kill.status == 0, "\(kill)")
+            #expect(kill.stdout == "j1: running -> killed by kill (seq 3)\n")
+            expectFailure(
+                try runledger(["--db", path, "act", "j1", "suspend"], in: directory), code: 65,
+                mentioning: "cannot suspend from killed; actions from killed: retry")
+            expectFailure(
+                try runledger(["--db", path, "act", "j1", "explode"], in: directory), code: 65,
+                mentioning: "has no action explode")
+            expectFailure(
+                try runledger(["--db", path, "act", "j1", "retry", "--expect", "failed"], in: directory), code: 75,
+                mentioning: "not the expected failed")
+            let retry = try runledger(
+                ["--db", path, "act", "j1", "retry", "--expect", "killed", "--format", "json"], in: directory)
+            let row = try #require(try jsonObjects(retry.stdout).first)
+            #expect(row["action"] as? String == "retry" && row["to_state"] as? String == "pending")
         }
     }
 
@@ -122,24 +163,47 @@ struct CLITests {
 
     @Test func usageErrorsExit64() throws {
         try withLedger { directory, path in
-            expectFailure(try runledger(["--db", path, "transition", "only-one-argument"], in: directory), code: 64, mentioning: "Missing expected argument")
-            expectFailure(try runledger(["--db", path, "history", "r", "--format", "xml"], in: directory), code: 64, mentioning: "xml")
-            expectFailure(try runledger(["--db", path, "frobnicate"], in: directory), code: 64, mentioning: "frobnicate")
-            expectFailure(try runledger(["--db", path, "--busy-timeout", "-1", "init"], in: directory), code: 64, mentioning: "busy-timeout")
+            expectFailure(
+                try runledger(["--db", path, "transition", "only-one-argument"], in: directory), code: 64,
+                mentioning: "Missing expected argument")
+            expectFailure(
+                try runledger(["--db", path, "history", "r", "--format", "xml"], in: directory), code: 64,
+                mentioning: "xml")
+            expectFailure(
+                try runledger(["--db", path, "frobnicate"], in: directory), code: 64, mentioning: "frobnicate")
+            expectFailure(
+                try runledger(["--db", path, "--busy-timeout", "-1", "init"], in: directory), code: 64,
+                mentioning: "busy-timeout")
         }
     }
 
     @Test func rejectedDataExits65() throws {
         try withLedger { directory, path in
             _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "databricks"], in: directory)
-            expectFailure(try runledger(["--db", path, "transition", "r1", "TERMINATED", "--expect", "PENDING", "--at", "1d"], in: directory), code: 65, mentioning: "earlier than its last change")
-            expectFailure(try runledger(["--db", path, "transition", "r1", "TERMINATING"], in: directory), code: 65, mentioning: "legal next states: RUNNING, SKIPPED, TERMINATED, INTERNAL_ERROR")
-            expectFailure(try runledger(["--db", path, "transition", "r1", "DONE"], in: directory), code: 65, mentioning: "no state DONE")
-            expectFailure(try runledger(["--db", path, "start", "etl", "--lifecycle", "airflow"], in: directory), code: 65, mentioning: "No lifecycle is named airflow")
-            expectFailure(try runledger(["--db", path, "start", "etl", "--meta", "{oops"], in: directory), code: 65, mentioning: "not valid JSON")
-            expectFailure(try runledger(["--db", path, "start", "etl", "--at", "yesterday"], in: directory), code: 65, mentioning: "--at 'yesterday'")
-            expectFailure(try runledger(["--db", path, "start", "etl", "--id", "r1"], in: directory), code: 65, mentioning: "already exists")
-            expectFailure(try runledger(["--db", path, "start", ""], in: directory), code: 65, mentioning: "Invalid job")
+            expectFailure(
+                try runledger(
+                    ["--db", path, "transition", "r1", "TERMINATED", "--expect", "PENDING", "--at", "1d"], in: directory
+                ), code: 65, mentioning: "earlier than its last change")
+            expectFailure(
+                try runledger(["--db", path, "transition", "r1", "TERMINATING"], in: directory), code: 65,
+                mentioning: "legal next states: RUNNING, SKIPPED, TERMINATED, INTERNAL_ERROR")
+            expectFailure(
+                try runledger(["--db", path, "transition", "r1", "DONE"], in: directory), code: 65,
+                mentioning: "no state DONE")
+            expectFailure(
+                try runledger(["--db", path, "start", "etl", "--lifecycle", "airflow"], in: directory), code: 65,
+                mentioning: "No lifecycle is named airflow")
+            expectFailure(
+                try runledger(["--db", path, "start", "etl", "--meta", "{oops"], in: directory), code: 65,
+                mentioning: "not valid JSON")
+            expectFailure(
+                try runledger(["--db", path, "start", "etl", "--at", "yesterday"], in: directory), code: 65,
+                mentioning: "--at 'yesterday'")
+            expectFailure(
+                try runledger(["--db", path, "start", "etl", "--id", "r1"], in: directory), code: 65,
+                mentioning: "already exists")
+            expectFailure(
+                try runledger(["--db", path, "start", ""], in: directory), code: 65, mentioning: "Invalid job")
             #expect(try sqlite3("SELECT count(*) FROM runs;", on: path, in: directory).stdout == "1\n")
         }
     }
@@ -147,11 +211,19 @@ struct CLITests {
     @Test func aMissingLedgerOrRunExits66AndCreatesNothing() throws {
         try withLedger { directory, path in
             let missing = directory.appendingPathComponent("missing.db").path
-            expectFailure(try runledger(["--db", missing, "history", "r1"], in: directory), code: 66, mentioning: "No ledger file at")
-            expectFailure(try runledger(["--db", missing, "transition", "r1", "RUNNING"], in: directory), code: 66, mentioning: "No ledger file at")
+            expectFailure(
+                try runledger(["--db", missing, "history", "r1"], in: directory), code: 66,
+                mentioning: "No ledger file at")
+            expectFailure(
+                try runledger(["--db", missing, "transition", "r1", "RUNNING"], in: directory), code: 66,
+                mentioning: "No ledger file at")
             #expect(!FileManager.default.fileExists(atPath: missing))
-            expectFailure(try runledger(["--db", path, "history", "nope"], in: directory), code: 66, mentioning: "No run has id nope")
-            expectFailure(try runledger(["--db", path, "transition", "nope", "RUNNING"], in: directory), code: 66, mentioning: "No run has id nope")
+            expectFailure(
+                try runledger(["--db", path, "history", "nope"], in: directory), code: 66,
+                mentioning: "No run has id nope")
+            expectFailure(
+                try runledger(["--db", path, "transition", "nope", "RUNNING"], in: directory), code: 66,
+                mentioning: "No run has id nope")
         }
     }
 
@@ -160,8 +232,12 @@ struct CLITests {
             let path = directory.appendingPathComponent("junk.db").path
             try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
-            expectFailure(try runledger(["--db", path, "history", "r1"], in: directory), code: 74, mentioning: "not a database or is corrupt")
-            expectFailure(try runledger(["--db", path, "init"], in: directory), code: 74, mentioning: "not a database or is corrupt")
+            expectFailure(
+                try runledger(["--db", path, "history", "r1"], in: directory), code: 74,
+                mentioning: "not a database or is corrupt")
+            expectFailure(
+                try runledger(["--db", path, "init"], in: directory), code: 74,
+                mentioning: "not a database or is corrupt")
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
     }
@@ -169,13 +245,15 @@ struct CLITests {
     @Test func anExpectedStateConflictExits75() throws {
         try withLedger { directory, path in
             _ = try runledger(["--db", path, "start", "etl", "--id", "r1", "--state", "PENDING"], in: directory)
-            expectFailure(try runledger(["--db", path, "transition", "r1", "RUNNING", "--expect", "SCHEDULED"], in: directory), code: 75, mentioning: "is in PENDING, not the expected SCHEDULED")
+            expectFailure(
+                try runledger(["--db", path, "transition", "r1", "RUNNING", "--expect", "SCHEDULED"], in: directory),
+                code: 75, mentioning: "is in PENDING, not the expected SCHEDULED")
         }
     }
 
     @Test func everyCommandsHelpHasAnExample() throws {
         try withTemporaryDirectory { directory in
-            for command in ["init", "start", "transition", "history"] {
+            for command in ["init", "start", "transition", "act", "history"] {
                 let help = try runledger([command, "--help"], in: directory)
                 #expect(help.status == 0)
                 #expect(help.stdout.contains("Example"), "\(command)")

@@ -14,7 +14,8 @@ struct MultiProcessTests {
                 try RunningProcess(
                     Binaries.workload,
                     [
-                        "contend", "--db", path, "--runs", "\(runs)", "--operations", "\(operations)", "--seed", "\(seed)",
+                        "contend", "--db", path, "--runs", "\(runs)", "--operations", "\(operations)", "--seed",
+                        "\(seed)",
                         "--log", directory.appendingPathComponent("acks-\(seed)").path,
                     ], directory: directory)
             }
@@ -22,7 +23,9 @@ struct MultiProcessTests {
             var reads = 0
             while writers.contains(where: { $0.process.isRunning }) && reads < 40 {
                 let history = try runledger(["--db", path, "history", "shared-0", "--format", "json"], in: directory)
-                #expect(history.status == 0 || history.status == 66 || history.stderr.contains("No ledger file"), "\(history)")
+                #expect(
+                    history.status == 0 || history.status == 66 || history.stderr.contains("No ledger file"),
+                    "\(history)")
                 #expect(!history.stderr.contains("locked"), "\(history)")
                 reads += 1
             }

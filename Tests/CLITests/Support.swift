@@ -5,7 +5,9 @@ import Testing
 enum Binaries {
     static let directory: URL = {
         let candidate = Bundle.main.bundleURL
-        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("runledger").path) { return candidate }
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("runledger").path) {
+            return candidate
+        }
         // Test bundles on some platforms nest one level deeper.
         return candidate.deletingLastPathComponent()
     }()

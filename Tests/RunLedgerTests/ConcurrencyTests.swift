@@ -60,7 +60,9 @@ struct ConcurrencyTests {
         for outcome in outcomes {
             #expect(outcome.unexpected.isEmpty, "\(outcome.unexpected.prefix(3))")
             for change in outcome.acknowledged {
-                #expect(recorded[change.seq] == change, "acknowledged change \(change.seq) is not in the ledger as returned")
+                #expect(
+                    recorded[change.seq] == change, "acknowledged change \(change.seq) is not in the ledger as returned"
+                )
             }
         }
         let acknowledged = outcomes.map(\.acknowledged.count).reduce(0, +)

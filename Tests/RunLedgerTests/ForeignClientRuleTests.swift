@@ -32,7 +32,8 @@ struct ForeignClientRuleTests {
     func expectRefused(_ sql: String, rule: String, on path: String, sourceLocation: SourceLocation = #_sourceLocation)
         throws
     {
-        let snapshot = "SELECT * FROM runs; SELECT * FROM state_changes; SELECT * FROM lifecycle_states; SELECT * FROM lifecycle_transitions; SELECT * FROM lifecycles;"
+        let snapshot =
+            "SELECT * FROM runs; SELECT * FROM state_changes; SELECT * FROM lifecycle_states; SELECT * FROM lifecycle_transitions; SELECT * FROM lifecycles;"
         let before = try SQLiteShell.query(snapshot, on: path)
         let result = try SQLiteShell.run(sql, on: path)
         #expect(result.status != 0, "accepted: \(sql)", sourceLocation: sourceLocation)
@@ -42,7 +43,8 @@ struct ForeignClientRuleTests {
 
     @Test func historyRowsCannotBeUpdatedOrDeleted() throws {
         try withPopulatedLedger { _, path in
-            try expectRefused("UPDATE state_history SET to_state = 'Completed' WHERE seq = 3;", rule: "append_only", on: path)
+            try expectRefused(
+                "UPDATE state_history SET to_state = 'Completed' WHERE seq = 3;", rule: "append_only", on: path)
             try expectRefused("DELETE FROM state_history WHERE seq = 3;", rule: "append_only", on: path)
             try expectRefused("UPDATE state_changes SET reason = 'rewritten';", rule: "append_only", on: path)
             try expectRefused("DELETE FROM state_changes;", rule: "append_only", on: path)
@@ -62,7 +64,8 @@ struct ForeignClientRuleTests {
 
     @Test func aRunsIdentityCannotChange() throws {
         try withPopulatedLedger { _, path in
-            try expectRefused("UPDATE runs SET lifecycle = 'canonical' WHERE id = 'r1';", rule: "immutable_run", on: path)
+            try expectRefused(
+                "UPDATE runs SET lifecycle = 'canonical' WHERE id = 'r1';", rule: "immutable_run", on: path)
             try expectRefused("UPDATE runs SET id = 'r9' WHERE id = 'r1';", rule: "immutable_run", on: path)
             try expectRefused("UPDATE OR REPLACE runs SET id = 'd1' WHERE id = 'r1';", rule: "immutable_run", on: path)
         }
@@ -103,28 +106,46 @@ struct ForeignClientRuleTests {
                 on: path)
             #expect(equal.status == 0, "\(equal.stderr)")
             let history = try ledger.history(of: "r1")
-            #expect(history.suffix(2).map(\.at) == [Timestamp(rawValue: 1_700_000_002_000_000), Timestamp(rawValue: 1_700_000_002_000_000)])
+            #expect(
+                history.suffix(2).map(\.at) == [
+                    Timestamp(rawValue: 1_700_000_002_000_000), Timestamp(rawValue: 1_700_000_002_000_000),
+                ])
             #expect(history[history.count - 1].seq > history[history.count - 2].seq)
         }
     }
 
     @Test func aLifecycleThatARunUsesCannotBeAltered() throws {
         try withPopulatedLedger { _, path in
-            try expectRefused("UPDATE lifecycle_states SET canonical_type = 'FAILED' WHERE lifecycle = 'deploy' AND state = 'live';", rule: "lifecycle_in_use", on: path)
-            try expectRefused("DELETE FROM lifecycle_transitions WHERE lifecycle = 'deploy';", rule: "lifecycle_in_use", on: path)
-            try expectRefused("INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('deploy', 'live', 'queued');", rule: "lifecycle_in_use", on: path)
-            try expectRefused("INSERT INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'rolled-back', 'FAILED', 1, 0, 3);", rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "UPDATE lifecycle_states SET canonical_type = 'FAILED' WHERE lifecycle = 'deploy' AND state = 'live';",
+                rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "DELETE FROM lifecycle_transitions WHERE lifecycle = 'deploy';", rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('deploy', 'live', 'queued');",
+                rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "INSERT INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'rolled-back', 'FAILED', 1, 0, 3);",
+                rule: "lifecycle_in_use", on: path)
             try expectRefused("DELETE FROM lifecycles WHERE name = 'deploy';", rule: "lifecycle_in_use", on: path)
-            try expectRefused("UPDATE lifecycles SET description = 'x' WHERE name = 'deploy';", rule: "lifecycle_in_use", on: path)
-            try expectRefused("INSERT OR REPLACE INTO lifecycles (name) VALUES ('deploy');", rule: "duplicate_lifecycle", on: path)
-            try expectRefused("INSERT OR REPLACE INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'live', 'FAILED', 1, 0, 2);", rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "UPDATE lifecycles SET description = 'x' WHERE name = 'deploy';", rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "INSERT OR REPLACE INTO lifecycles (name) VALUES ('deploy');", rule: "duplicate_lifecycle", on: path)
+            try expectRefused(
+                "INSERT OR REPLACE INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'live', 'FAILED', 1, 0, 2);",
+                rule: "lifecycle_in_use", on: path)
         }
     }
 
     @Test func builtInLifecyclesAreImmutableEvenUnused() throws {
         try withPopulatedLedger { _, path in
-            try expectRefused("UPDATE lifecycle_states SET is_terminal = 0 WHERE lifecycle = 'domino' AND state = 'Failed';", rule: "lifecycle_in_use", on: path)
-            try expectRefused("INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('domino', 'Failed', 'Queued');", rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "UPDATE lifecycle_states SET is_terminal = 0 WHERE lifecycle = 'domino' AND state = 'Failed';",
+                rule: "lifecycle_in_use", on: path)
+            try expectRefused(
+                "INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('domino', 'Failed', 'Queued');",
+                rule: "lifecycle_in_use", on: path)
             try expectRefused("DELETE FROM lifecycles WHERE name = 'openlineage';", rule: "lifecycle_in_use", on: path)
         }
     }
@@ -158,7 +179,8 @@ struct ForeignClientRuleTests {
             try expectRefused(
                 "INSERT INTO runs (id, job, lifecycle) VALUES ('x', 'j', 'no-such-lifecycle');",
                 rule: "no_such_lifecycle", on: path)
-            #expect(try SQLiteShell.query("SELECT count(*) FROM runs WHERE id IN ('ok', 'bad', 'x');", on: path) == ["0"])
+            #expect(
+                try SQLiteShell.query("SELECT count(*) FROM runs WHERE id IN ('ok', 'bad', 'x');", on: path) == ["0"])
         }
     }
 
@@ -204,7 +226,8 @@ struct ForeignClientRuleTests {
             let result = try Python.run(script, arguments: [path])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(!result.stdout.contains("ACCEPTED"))
-            #expect(result.stdout == "append_only,append_only,derived_state,illegal_transition,time_backwards\nCompleted\n")
+            #expect(
+                result.stdout == "append_only,append_only,derived_state,illegal_transition,time_backwards\nCompleted\n")
             #expect(try ledger.history(of: "r1").last?.reason == "from python")
         }
     }

@@ -19,7 +19,12 @@ struct LedgerTests {
             #expect(run.attempt == 1 && run.parentID == nil)
             #expect(run.metadata == #"{"k": 1}"#)
             let history = try ledger.history(of: "run-1")
-            #expect(history == [StateChange(seq: history[0].seq, runID: "run-1", from: nil, to: "Scheduled", at: at, actor: "tester", reason: "nightly")])
+            #expect(
+                history == [
+                    StateChange(
+                        seq: history[0].seq, runID: "run-1", from: nil, to: "Scheduled", at: at, actor: "tester",
+                        reason: "nightly")
+                ])
         }
     }
 
@@ -51,7 +56,9 @@ struct LedgerTests {
         try withTemporaryLedger { ledger, _ in
             let run = try ledger.start(job: "etl", lifecycle: "databricks", id: "r")
             #expect(throws: LedgerError.duplicateRun(runID: "r")) { try ledger.start(job: "etl", id: "r") }
-            #expect(throws: LedgerError.noSuchLifecycle(name: "airflow")) { try ledger.start(job: "etl", lifecycle: "airflow") }
+            #expect(throws: LedgerError.noSuchLifecycle(name: "airflow")) {
+                try ledger.start(job: "etl", lifecycle: "airflow")
+            }
             #expect(throws: LedgerError.noSuchState(lifecycle: "databricks", state: "QUEUED")) {
                 try ledger.start(job: "etl", lifecycle: "databricks", state: "QUEUED")
             }
@@ -60,12 +67,25 @@ struct LedgerTests {
             }
             #expect(throws: LedgerError.noSuchRun(runID: "nope")) { try ledger.transition("nope", to: "RUNNING") }
             #expect(throws: LedgerError.noSuchRun(runID: "nope")) { try ledger.history(of: "nope") }
-            #expect(throws: LedgerError.noSuchAction(lifecycle: "databricks", action: "kill")) { try ledger.perform("kill", on: "r") }
+            #expect(throws: LedgerError.noSuchAction(lifecycle: "databricks", action: "kill")) {
+                try ledger.perform("kill", on: "r")
+            }
             let illegal = try #require(throws: LedgerError.self) { try ledger.transition("r", to: "TERMINATING") }
-            #expect(illegal == .illegalTransition(runID: "r", from: "PENDING", to: "TERMINATING", legalTargets: ["RUNNING", "SKIPPED", "TERMINATED", "INTERNAL_ERROR"]))
-            #expect(illegal.description == "Run r cannot go from PENDING to TERMINATING; legal next states: RUNNING, SKIPPED, TERMINATED, INTERNAL_ERROR.")
-            let notInitial = try #require(throws: LedgerError.self) { try ledger.start(job: "etl", lifecycle: "databricks", id: "x", state: "RUNNING") }
-            #expect(notInitial == .illegalTransition(runID: "x", from: nil, to: "RUNNING", legalTargets: ["PENDING", "BLOCKED"]))
+            #expect(
+                illegal
+                    == .illegalTransition(
+                        runID: "r", from: "PENDING", to: "TERMINATING",
+                        legalTargets: ["RUNNING", "SKIPPED", "TERMINATED", "INTERNAL_ERROR"]))
+            #expect(
+                illegal.description
+                    == "Run r cannot go from PENDING to TERMINATING; legal next states: RUNNING, SKIPPED, TERMINATED, INTERNAL_ERROR."
+            )
+            let notInitial = try #require(throws: LedgerError.self) {
+                try ledger.start(job: "etl", lifecycle: "databricks", id: "x", state: "RUNNING")
+            }
+            #expect(
+                notInitial
+                    == .illegalTransition(runID: "x", from: nil, to: "RUNNING", legalTargets: ["PENDING", "BLOCKED"]))
         }
     }
 
@@ -86,12 +106,16 @@ struct LedgerTests {
             let run = try ledger.start(job: "render", lifecycle: "opencue")
             try ledger.transition(run.id, to: "running")
             let required = try #require(throws: LedgerError.self) { try ledger.transition(run.id, to: "pending") }
-            #expect(required == .actionRequired(runID: run.id, from: "running", to: "pending", actions: ["interrupt", "suspend"]))
+            #expect(
+                required
+                    == .actionRequired(
+                        runID: run.id, from: "running", to: "pending", actions: ["interrupt", "suspend"]))
             let kill = try ledger.perform("kill", on: run.id, reason: "wrong frames")
             #expect(kill.from == "running" && kill.to == "killed" && kill.action == "kill")
             #expect(try ledger.run(id: run.id)?.isTerminal == true)
             let illegal = try #require(throws: LedgerError.self) { try ledger.perform("suspend", on: run.id) }
-            #expect(illegal == .illegalAction(runID: run.id, state: "killed", action: "suspend", legalActions: ["retry"]))
+            #expect(
+                illegal == .illegalAction(runID: run.id, state: "killed", action: "suspend", legalActions: ["retry"]))
             let retry = try ledger.perform("retry", on: run.id, expecting: "killed")
             #expect(retry.to == "pending")
             #expect(try ledger.history(of: run.id).map(\.action) == [nil, nil, "kill", "retry"])
@@ -106,7 +130,9 @@ struct LedgerTests {
             let change = try ledger.transition(run.id, to: "PENDING")
             #expect(change.at == future)
             let earlier = future.adding(seconds: -1)
-            let error = try #require(throws: LedgerError.self) { try ledger.transition(run.id, to: "RUNNING", at: earlier) }
+            let error = try #require(throws: LedgerError.self) {
+                try ledger.transition(run.id, to: "RUNNING", at: earlier)
+            }
             #expect(error == .timeWentBackwards(runID: run.id, at: earlier, lastChange: future))
             let same = try ledger.transition(run.id, to: "RUNNING", at: future)
             #expect(same.at == future)
@@ -134,7 +160,10 @@ struct LedgerTests {
                 }
                 #expect(name == field)
             }
-            #expect(try SQLiteShell.query("SELECT count(*) FROM runs; SELECT count(*) FROM state_changes;", on: path) == ["1", "1"])
+            #expect(
+                try SQLiteShell.query("SELECT count(*) FROM runs; SELECT count(*) FROM state_changes;", on: path) == [
+                    "1", "1",
+                ])
             // SQL-looking text is only text.
             let sneaky = try ledger.start(job: "x'); DROP TABLE runs; --", id: "id\"; DELETE FROM runs")
             #expect(try ledger.run(id: sneaky.id)?.job == "x'); DROP TABLE runs; --")
@@ -183,11 +212,14 @@ struct LedgerTests {
             }
             #expect(try ledger.runs().map(\.id) == ["r5", "r4", "r3", "r2", "r1", "r0"])
             #expect(try ledger.runs(matching: RunQuery(job: "even")).map(\.id) == ["r4", "r2", "r0"])
-            #expect(try ledger.runs(matching: RunQuery(lifecycle: "prefect", status: .active)).map(\.id) == ["r5", "r4"])
+            #expect(
+                try ledger.runs(matching: RunQuery(lifecycle: "prefect", status: .active)).map(\.id) == ["r5", "r4"])
             #expect(try ledger.runs(matching: RunQuery(status: .terminal)).map(\.id) == ["r3", "r0"])
             #expect(try ledger.runs(matching: RunQuery(state: "Scheduled")).map(\.id) == ["r5", "r4"])
             #expect(
-                try ledger.runs(matching: RunQuery(createdSince: base.adding(seconds: 60), createdBefore: base.adding(seconds: 180))).map(\.id)
+                try ledger.runs(
+                    matching: RunQuery(createdSince: base.adding(seconds: 60), createdBefore: base.adding(seconds: 180))
+                ).map(\.id)
                     == ["r2", "r1"])
             #expect(try ledger.runs(matching: RunQuery(limit: 2)).map(\.id) == ["r5", "r4"])
             #expect(throws: LedgerError.self) { try ledger.runs(matching: RunQuery(limit: -1)) }
@@ -197,15 +229,20 @@ struct LedgerTests {
     @Test func theSixBuiltInLifecyclesAreThere() throws {
         try withTemporaryLedger { ledger, _ in
             let lifecycles = try ledger.lifecycles()
-            #expect(lifecycles.map(\.name) == ["canonical", "databricks", "domino", "opencue", "openlineage", "prefect"])
+            #expect(
+                lifecycles.map(\.name) == ["canonical", "databricks", "domino", "opencue", "openlineage", "prefect"])
             #expect(lifecycles.allSatisfy { $0.isBuiltin })
             let canonical = try #require(try ledger.lifecycle(named: "canonical"))
             #expect(canonical.states.map(\.name) == CanonicalType.allCases.map(\.rawValue))
-            #expect(canonical.states.allSatisfy { $0.canonicalType.rawValue == $0.name && $0.isTerminal == $0.canonicalType.isTerminal })
+            #expect(
+                canonical.states.allSatisfy {
+                    $0.canonicalType.rawValue == $0.name && $0.isTerminal == $0.canonicalType.isTerminal
+                })
             let prefect = try #require(try ledger.lifecycle(named: "prefect"))
             #expect(prefect.state(named: "Retrieved Cache")?.canonicalType == .completed)
             #expect(prefect.state(named: "Crashed")?.isTerminal == true)
-            #expect(try ledger.lifecycle(named: "opencue")?.actions == ["block", "interrupt", "suspend", "kill", "retry"])
+            #expect(
+                try ledger.lifecycle(named: "opencue")?.actions == ["block", "interrupt", "suspend", "kill", "retry"])
             #expect(try ledger.lifecycle(named: "nope") == nil)
             for lifecycle in lifecycles {
                 // Every state is reachable, every edge joins two states, terminal states are left
@@ -221,7 +258,9 @@ struct LedgerTests {
                 }
                 #expect(reached == names, "\(lifecycle.name): unreachable \(names.subtracting(reached))")
                 for state in lifecycle.states where state.isTerminal {
-                    #expect(lifecycle.transitions(from: state.name).allSatisfy { $0.action != nil }, "\(lifecycle.name).\(state.name)")
+                    #expect(
+                        lifecycle.transitions(from: state.name).allSatisfy { $0.action != nil },
+                        "\(lifecycle.name).\(state.name)")
                 }
             }
         }

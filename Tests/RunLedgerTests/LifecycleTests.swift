@@ -112,7 +112,8 @@ struct LifecycleLibraryTests {
             for walk in testCase.illegalWalks {
                 if walk.count == 1 {
                     let error = try #require(throws: LedgerError.self) {
-                        try ledger.start(job: "j", lifecycle: testCase.lifecycle, id: "first-\(walk[0])", state: walk[0])
+                        try ledger.start(
+                            job: "j", lifecycle: testCase.lifecycle, id: "first-\(walk[0])", state: walk[0])
                     }
                     switch error {
                     case .illegalTransition(_, nil, walk[0], let legal):
@@ -136,7 +137,8 @@ struct LifecycleLibraryTests {
                 switch error {
                 case .illegalTransition(id, before.last?.to, last, let legal):
                     let lifecycle = try #require(try ledger.lifecycle(named: testCase.lifecycle))
-                    let expected = lifecycle.transitions(from: before.last?.to ?? "").filter { $0.action == nil }.map(\.to)
+                    let expected = lifecycle.transitions(from: before.last?.to ?? "").filter { $0.action == nil }.map(
+                        \.to)
                     #expect(legal == expected.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
                 case .actionRequired(id, _, last, let actions): #expect(!actions.isEmpty)
                 case .illegalAction(id, _, _, _), .noSuchState(testCase.lifecycle, last): break
@@ -153,7 +155,8 @@ struct LifecycleLibraryTests {
 struct LifecycleForeignClientTests {
     /// The SQL that starts run `id` and walks it.
     static func walkSQL(_ steps: [String], lifecycle: String, id: String) -> String {
-        var sql = "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'job', '\(lifecycle)', '\(steps[0])');\n"
+        var sql =
+            "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'job', '\(lifecycle)', '\(steps[0])');\n"
         for step in steps.dropFirst() {
             if step.hasPrefix("act:") {
                 let action = step.dropFirst(4)
@@ -178,7 +181,8 @@ struct LifecycleForeignClientTests {
     @Test(arguments: LifecycleCase.all)
     func aFullLegalPathIsAcceptedAndTheLibraryReadsItBack(_ testCase: LifecycleCase) throws {
         try withTemporaryLedger { ledger, path in
-            let result = try SQLiteShell.run(Self.walkSQL(testCase.legalPath, lifecycle: testCase.lifecycle, id: "r1"), on: path)
+            let result = try SQLiteShell.run(
+                Self.walkSQL(testCase.legalPath, lifecycle: testCase.lifecycle, id: "r1"), on: path)
             #expect(result.status == 0, "\(result.stderr)")
             let history = try ledger.history(of: "r1")
             #expect(history.count == testCase.legalPath.count)
@@ -192,7 +196,8 @@ struct LifecycleForeignClientTests {
         try withTemporaryLedger { ledger, path in
             for (index, walk) in testCase.illegalWalks.enumerated() {
                 let id = "w\(index)"
-                let setup = walk.count == 1 ? "" : Self.walkSQL(Array(walk.dropLast()), lifecycle: testCase.lifecycle, id: id)
+                let setup =
+                    walk.count == 1 ? "" : Self.walkSQL(Array(walk.dropLast()), lifecycle: testCase.lifecycle, id: id)
                 if !setup.isEmpty {
                     let result = try SQLiteShell.run(setup, on: path)
                     #expect(result.status == 0, "\(walk) setup: \(result.stderr)")
@@ -202,7 +207,8 @@ struct LifecycleForeignClientTests {
                 let last = walk[walk.count - 1]
                 let attempt: String
                 if walk.count == 1 {
-                    attempt = "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'j', '\(testCase.lifecycle)', '\(last)');"
+                    attempt =
+                        "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'j', '\(testCase.lifecycle)', '\(last)');"
                 } else if last.hasPrefix("act:") {
                     // An action that has no edge from here: try every edge it names elsewhere.
                     attempt = """
@@ -211,7 +217,8 @@ struct LifecycleForeignClientTests {
                         ON t.lifecycle = r.lifecycle AND t.action = '\(last.dropFirst(4))' WHERE r.id = '\(id)';
                         """
                 } else {
-                    attempt = "INSERT INTO state_history (run_id, from_state, to_state) SELECT '\(id)', state, '\(last)' FROM runs WHERE id = '\(id)';"
+                    attempt =
+                        "INSERT INTO state_history (run_id, from_state, to_state) SELECT '\(id)', state, '\(last)' FROM runs WHERE id = '\(id)';"
                 }
                 let result = try SQLiteShell.run(attempt, on: path)
                 #expect(result.status != 0, "\(walk) was accepted")

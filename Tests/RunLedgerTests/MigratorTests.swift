@@ -6,7 +6,8 @@ import Testing
 struct MigratorTests {
     @Test func aFreshFileGetsEveryMigrationRecordedWithItsChecksum() throws {
         try withTemporaryLedger { _, path in
-            let rows = try SQLiteShell.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version;", on: path)
+            let rows = try SQLiteShell.query(
+                "SELECT version, name, checksum FROM schema_migrations ORDER BY version;", on: path)
             #expect(rows.count == Migration.all.count)
             for (row, migration) in zip(rows, Migration.all) {
                 #expect(row == "\(migration.version)|\(migration.name)|\(migration.checksum)")
@@ -28,7 +29,9 @@ struct MigratorTests {
             let schemaBefore = try SQLiteShell.query("SELECT sql FROM sqlite_schema ORDER BY name;", on: path)
             _ = try Ledger(path: path)
             _ = try Ledger(path: path, configuration: .init(mode: .readOnly))
-            #expect(try SQLiteShell.query("SELECT version, checksum, applied_at FROM schema_migrations;", on: path) == before)
+            #expect(
+                try SQLiteShell.query("SELECT version, checksum, applied_at FROM schema_migrations;", on: path)
+                    == before)
             #expect(try SQLiteShell.query("SELECT sql FROM sqlite_schema ORDER BY name;", on: path) == schemaBefore)
         }
     }
@@ -47,7 +50,9 @@ struct MigratorTests {
             #expect(error == .schemaTooOld(path: path, version: 2, required: Migration.all.count))
             let ledger = try Ledger(path: path)
             #expect(try ledger.lifecycles().count == 6)
-            #expect(try SQLiteShell.query("SELECT count(*) FROM schema_migrations;", on: path) == ["\(Migration.all.count)"])
+            #expect(
+                try SQLiteShell.query("SELECT count(*) FROM schema_migrations;", on: path) == ["\(Migration.all.count)"]
+            )
         }
     }
 
@@ -66,7 +71,9 @@ struct MigratorTests {
             _ = try SQLiteShell.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3;", on: path)
             let error = try #require(throws: LedgerError.self) { try Ledger(path: path) }
             #expect(error == .migrationChanged(path: path, version: 3, name: Migration.all[2].name))
-            let readOnly = try #require(throws: LedgerError.self) { try Ledger(path: path, configuration: .init(mode: .readOnly)) }
+            let readOnly = try #require(throws: LedgerError.self) {
+                try Ledger(path: path, configuration: .init(mode: .readOnly))
+            }
             #expect(readOnly == error)
         }
     }
@@ -86,7 +93,9 @@ struct MigratorTests {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("missing.db").path
             for mode in [Ledger.Configuration.Mode.readOnly, .readWrite] {
-                let error = try #require(throws: LedgerError.self) { try Ledger(path: path, configuration: .init(mode: mode)) }
+                let error = try #require(throws: LedgerError.self) {
+                    try Ledger(path: path, configuration: .init(mode: mode))
+                }
                 #expect(error == .noSuchLedger(path: path))
                 #expect(!FileManager.default.fileExists(atPath: path))
             }

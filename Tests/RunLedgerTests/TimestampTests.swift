@@ -23,8 +23,10 @@ struct TimestampTests {
         #expect(Timestamp(iso8601: "2026-11-23T18:20:09.1234567Z")?.iso8601 == "2026-11-23T18:20:09.123456Z")
     }
 
-    @Test(arguments: ["", "yesterday", "2026-13-01", "2026-02-30", "2026-11-23T25:00:00Z", "2026-11-23T18:20:09Zjunk",
-        "2026-11-23T18:20:09.Z", "26-11-23"])
+    @Test(arguments: [
+        "", "yesterday", "2026-13-01", "2026-02-30", "2026-11-23T25:00:00Z", "2026-11-23T18:20:09Zjunk",
+        "2026-11-23T18:20:09.Z", "26-11-23",
+    ])
     func refusesWhatIsNotATime(text: String) {
         #expect(Timestamp(iso8601: text) == nil)
     }

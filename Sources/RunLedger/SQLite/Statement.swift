@@ -13,7 +13,9 @@ final class Statement {
 
     init(database: OpaquePointer, sql: String) throws(SQLiteError) {
         var statement: OpaquePointer?
-        let code = sql.withCString { sqlite3_prepare_v3(database, $0, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) }
+        let code = sql.withCString {
+            sqlite3_prepare_v3(database, $0, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        }
         guard code == SQLITE_OK, let statement else {
             throw SQLiteError(database: database, code: code, sql: sql)
         }
@@ -172,7 +174,8 @@ extension SQLiteError {
             let useExtended = (extended & 0xFF) == (code & 0xFF)
             self.init(extendedCode: ResultCode(rawValue: useExtended ? extended : code), message: message, sql: sql)
         } else {
-            self.init(extendedCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: sql)
+            self.init(
+                extendedCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: sql)
         }
     }
 }

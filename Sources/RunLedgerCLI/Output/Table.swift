@@ -36,11 +36,6 @@ struct Table {
     var columns: [Column]
     var rows: [[Cell]] = []
 
-    init(columns: [Column], rows: [[Cell]] = []) {
-        self.columns = columns
-        self.rows = rows
-    }
-
     mutating func append(_ row: [Cell]) {
         precondition(row.count == columns.count, "A row has \(row.count) cells for \(columns.count) columns.")
         rows.append(row)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check of the project: installs what a fresh machine lacks, checks the layering
+# and the formatting, builds, and runs all tests (unit, foreign-client, multi-process, CLI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+
+Scripts/install-deps.sh
+
+echo "== layering: only Sources/RunLedger/SQLite/ imports CSQLite"
+offenders=$(grep -rln "import CSQLite" Sources | grep -v "^Sources/RunLedger/SQLite/" || true)
+if [ -n "$offenders" ]; then
+    echo "CSQLite imported outside Sources/RunLedger/SQLite/: $offenders" >&2
+    exit 1
+fi
+if grep -rn "import CSQLite" Sources/RunLedger/SQLite | grep -v "internal import CSQLite"; then
+    echo "CSQLite must be imported with 'internal import'" >&2
+    exit 1
+fi
+
+echo "== format: swift format lint --strict"
+swift format lint --strict -r Sources Tests Plugins Package.swift
+
+echo "== build and test"
+swift build --build-tests
+swift test
