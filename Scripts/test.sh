@@ -21,6 +21,14 @@ fi
 echo "== format: swift format lint --strict"
 swift format lint --strict -r Sources Tests Plugins Package.swift
 
-echo "== build and test"
+echo "== build"
 swift build --build-tests
+
+echo "== README's lifecycle tables match the migrations"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+"$(swift build --show-bin-path)/runledger" --db "$scratch/tables.db" init >/dev/null
+python3 Scripts/lifecycle-tables.py "$scratch/tables.db" README.md --check
+
+echo "== test"
 swift test
