@@ -41,6 +41,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooOld(path: String, version: Int, required: Int)
     /// A migration applied to the ledger differs from the one this library carries.
     case migrationChanged(path: String, version: Int, name: String)
+    /// A read-only query would change something, or is not one statement.
+    case queryRefused(reason: String)
+    /// SQLite could not compile a query (a syntax error, an unknown table).
+    case invalidQuery(message: String)
 
     /// One plain sentence saying what was refused.
     public var description: String {
@@ -91,6 +95,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
         case .migrationChanged(let path, let version, let name):
             return "\(path) applied migration \(version) (\(name)) with different contents than this runledger carries."
+        case .queryRefused(let reason):
+            return "The query was refused: \(reason); runledger sql only reads."
+        case .invalidQuery(let message):
+            return "The query is not valid SQL here: \(message)."
         }
     }
 }

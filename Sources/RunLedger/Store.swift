@@ -171,16 +171,18 @@ struct Store {
         return connection.lastInsertRowID
     }
 
-    /// The run's changes in order, or nil when there is no such run.
-    func history(of runID: String) throws -> [StateChange]? {
+    /// The run's changes in order (those after `seq`, if given), or nil when there is no
+    /// such run.
+    func history(of runID: String, after seq: Int64 = 0) throws -> [StateChange]? {
         let statement = try connection.cached(
             """
             SELECT c.seq, c.from_state, c.to_state, c.at, c.action, c.actor, c.reason, c.meta
             FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
-            WHERE r.id = ? ORDER BY c.seq
+            WHERE r.id = ? AND c.seq > ? ORDER BY c.seq
             """)
         defer { statement.reset() }
         statement.bind(runID, at: 1)
+        statement.bind(seq, at: 2)
         var changes: [StateChange] = []
         while try statement.step() {
             changes.append(

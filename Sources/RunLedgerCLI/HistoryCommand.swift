@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RunLedger
 
 struct HistoryCommand: ParsableCommand {
@@ -6,12 +7,18 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Show a run's timeline: each change, its time, the time spent in the previous state, and why.",
         discussion: """
-            Times are ISO-8601 UTC. In JSON, the time spent in the previous state is \
-            previous_state_seconds.
+            Times are ISO-8601 UTC. In JSON and CSV, the time spent in the previous state is \
+            previous_state_seconds. The first line of the table names the run, its state, its \
+            attempt and its parent run, if it retries one.
+
+            With --follow, new changes are printed as other processes record them, until \
+            the run reaches a terminal state (or you interrupt); JSON is then one object per \
+            line.
 
             Examples:
               runledger history 0193...
               runledger history 0193... --format json
+              runledger history 0193... --follow
             """
     )
 
@@ -21,19 +28,65 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "The run's id.")
     var runID: String
 
+    @Flag(help: "Keep printing new changes until the run is terminal.")
+    var follow = false
+
+    @Option(help: ArgumentHelp("Seconds between polls with --follow.", visibility: .hidden))
+    var interval: Double = 0.25
+
+    func validate() throws {
+        guard interval > 0, interval <= 60 else { throw ValidationError("--interval must be in (0, 60] seconds.") }
+    }
+
     func run() throws {
         let ledger = try global.open(.readOnly)
         let timeline = try ledger.timeline(of: runID)
-        var text = ""
-        if output.format == .table {
-            let run = timeline.run
-            text += "run \(run.id)  job \(run.job)  lifecycle \(run.lifecycle)  state \(run.state)"
-            text += run.isTerminal ? " (terminal)" : " (active)"
-            text += "  attempt \(run.attempt)"
-            if let parent = run.parentID { text += "  parent \(parent)" }
-            text += "\n"
+        let table = ChangeRows.timeline(timeline)
+        guard follow else {
+            var text = ""
+            if output.format == .table { text += Self.summary(of: timeline.run) }
+            text += output.format.render(table)
+            print(text, terminator: "")
+            return
         }
-        text += output.format.render(ChangeRows.timeline(timeline))
-        print(text, terminator: "")
+
+        // Following: print what is there, then each new change as it lands.
+        switch output.format {
+        case .table: print(Self.summary(of: timeline.run) + OutputFormat.table.render(table), terminator: "")
+        case .csv: print(OutputFormat.csv.render(table), terminator: "")
+        case .json:
+            for row in table.rows {
+                print(JSONFormatter.inline(Table(columns: table.columns, rows: [row])).dropFirst().dropLast())
+            }
+        }
+        fflush(nil)  // all streams: lines must reach a pipe as they come
+        var last = timeline.changes.last
+        while let current = last, timeline.lifecycle.state(named: current.to)?.isTerminal != true {
+            Thread.sleep(forTimeInterval: interval)
+            for change in try ledger.changes(of: runID, after: current.seq) {
+                let row = ChangeRows.row(
+                    change, canonicalType: timeline.canonicalType(of: change.to),
+                    secondsInPrevious: last.map { change.at.seconds(since: $0.at) })
+                let single = Table(columns: table.columns, rows: [row])
+                switch output.format {
+                case .table:
+                    print(TableFormatter.render(single).split(separator: "\n").dropFirst().joined(separator: "\n"))
+                case .csv:
+                    print(CSVFormatter.render(single).split(separator: "\r\n").dropFirst().joined(), terminator: "\r\n")
+                case .json: print(JSONFormatter.inline(single).dropFirst().dropLast())
+                }
+                last = change
+            }
+            fflush(nil)  // all streams: lines must reach a pipe as they come
+        }
+    }
+
+    /// The table's first line: which run, where it is, and its place in a retry chain.
+    static func summary(of run: Run) -> String {
+        var text = "run \(run.id)  job \(run.job)  lifecycle \(run.lifecycle)  state \(run.state)"
+        text += run.isTerminal ? " (terminal)" : " (active)"
+        text += "  attempt \(run.attempt)"
+        if let parent = run.parentID { text += "  parent \(parent)" }
+        return text + "\n"
     }
 }

@@ -27,6 +27,7 @@ struct RunLedgerCommand: ParsableCommand {
         version: "runledger 0.1.0",
         subcommands: [
             InitCommand.self, StartCommand.self, TransitionCommand.self, ActCommand.self, HistoryCommand.self,
+            RunsCommand.self, StatsCommand.self, SQLCommand.self, LifecyclesCommand.self, VerifyCommand.self,
         ]
     )
 

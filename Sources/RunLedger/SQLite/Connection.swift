@@ -23,7 +23,8 @@ final class Connection {
         case immediate
     }
 
-    private let handle: OpaquePointer
+    /// The `sqlite3*`; used only by this folder's extensions of `Connection`.
+    let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
     /// The path the connection was opened with.
     let path: String

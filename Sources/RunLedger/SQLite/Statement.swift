@@ -24,6 +24,13 @@ final class Statement {
         self.sql = sql
     }
 
+    /// Takes ownership of a statement prepared elsewhere in this layer.
+    init(adopting handle: OpaquePointer, database: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.database = database
+        self.sql = sql
+    }
+
     deinit {
         sqlite3_finalize(handle)
     }

@@ -19,6 +19,7 @@ enum CSVFormatter {
         case .number(let value), .seconds(let value): TableFormatter.formatNumber(value)
         case .bool(let value): value ? "true" : "false"
         case .time(let time): time.iso8601
+        case .nested(let table): String(table.rows.count)
         case .null: ""
         }
     }

@@ -17,6 +17,16 @@ enum JSONFormatter {
         return output + (table.rows.isEmpty ? "]\n" : "\n]\n")
     }
 
+    /// A nested table on one line: `[{"a": 1}, {"a": 2}]`.
+    static func inline(_ table: Table) -> String {
+        let keys = table.columns.map(\.key)
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        let objects = table.rows.map { row in
+            "{" + order.map { quote(keys[$0]) + ": " + value(row[$0]) }.joined(separator: ", ") + "}"
+        }
+        return "[" + objects.joined(separator: ", ") + "]"
+    }
+
     static func value(_ cell: Cell) -> String {
         switch cell {
         case .text(let text): quote(text)
@@ -25,6 +35,7 @@ enum JSONFormatter {
         case .bool(let value): value ? "true" : "false"
         case .time(let time): quote(time.iso8601)
         case .json(let json): json
+        case .nested(let table): inline(table)
         case .null: "null"
         }
     }

@@ -23,22 +23,32 @@ enum RunRows {
 
 /// State changes as table rows.
 enum ChangeRows {
+    /// The columns of a timeline.
+    static let timelineColumns: [Table.Column] = [
+        .init("seq"), .init("at"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"),
+        .init("canonical_type", title: "TYPE"), .init("previous_state_seconds", title: "AFTER"),
+        .init("action"), .init("actor"), .init("reason"), .init("meta"),
+    ]
+
     /// A whole timeline: each change with its canonical type and the time spent before it.
     static func timeline(_ timeline: RunTimeline) -> Table {
-        var table = Table(columns: [
-            .init("seq"), .init("at"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"),
-            .init("canonical_type", title: "TYPE"), .init("previous_state_seconds", title: "AFTER"),
-            .init("action"), .init("actor"), .init("reason"), .init("meta"),
-        ])
+        var table = Table(columns: timelineColumns)
         for (index, change) in timeline.changes.enumerated() {
-            table.append([
-                .integer(change.seq), .time(change.at), Cell(change.from), .text(change.to),
-                Cell(timeline.canonicalType(of: change.to)?.rawValue),
-                Cell(seconds: timeline.secondsInPreviousState(at: index)),
-                Cell(change.action), Cell(change.actor), Cell(change.reason), Cell(json: change.metadata),
-            ])
+            table.append(
+                row(
+                    change, canonicalType: timeline.canonicalType(of: change.to),
+                    secondsInPrevious: timeline.secondsInPreviousState(at: index)))
         }
         return table
+    }
+
+    /// One change as a timeline row.
+    static func row(_ change: StateChange, canonicalType: CanonicalType?, secondsInPrevious: Double?) -> [Cell] {
+        [
+            .integer(change.seq), .time(change.at), Cell(change.from), .text(change.to), Cell(canonicalType?.rawValue),
+            Cell(seconds: secondsInPrevious), Cell(change.action), Cell(change.actor), Cell(change.reason),
+            Cell(json: change.metadata),
+        ]
     }
 
     /// One change just recorded: a line for people, a row for JSON and CSV.

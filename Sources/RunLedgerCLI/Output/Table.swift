@@ -12,6 +12,8 @@ enum Cell: Equatable {
     case seconds(Double)
     /// JSON text the ledger validated: embedded as JSON in JSON output, as text elsewhere.
     case json(String)
+    /// A nested table: an array of objects in JSON; its row count elsewhere.
+    case nested(Table)
     case null
 
     init(_ text: String?) { self = text.map(Cell.text) ?? .null }
@@ -21,9 +23,9 @@ enum Cell: Equatable {
 }
 
 /// A neutral result: named columns and rows of cells, rendered by a formatter.
-struct Table {
+struct Table: Equatable {
     /// A column: its key (snake_case, as JSON and CSV name it) and its table heading.
-    struct Column {
+    struct Column: Equatable {
         let key: String
         let title: String
 

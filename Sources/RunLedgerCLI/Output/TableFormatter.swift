@@ -27,10 +27,11 @@ enum TableFormatter {
         switch cell {
         case .text(let text), .json(let text): escapeControls(text)
         case .integer(let value): String(value)
-        case .number(let value): formatNumber(value)
+        case .number(let value): formatNumber((value * 10_000).rounded() / 10_000)
         case .bool(let value): value ? "yes" : "no"
         case .time(let time): time.iso8601
         case .seconds(let seconds): span(seconds)
+        case .nested(let table): String(table.rows.count)
         case .null: "-"
         }
     }

@@ -1,0 +1,71 @@
+/// The columns and rows a read-only query returned.
+public struct QueryResult: Sendable, Hashable {
+    /// The result's column names.
+    public var columns: [String]
+    /// The rows, each with one value per column.
+    public var rows: [[SQLValue]]
+
+    /// Makes a result.
+    public init(columns: [String], rows: [[SQLValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+extension Ledger {
+    /// Runs one SQL statement that only reads, whatever it tries, and returns its rows.
+    ///
+    /// The statement must read and do nothing else: writes, schema changes, ATTACH, VACUUM,
+    /// transaction control, PRAGMA assignments and `load_extension` are refused before
+    /// anything runs. Meant for ad-hoc reporting over the public schema.
+    ///
+    /// ```swift
+    /// let result = try ledger.query("SELECT job, count(*) FROM runs GROUP BY job")
+    /// ```
+    ///
+    /// - Throws: ``LedgerError/queryRefused(reason:)`` for anything but one reading
+    ///   statement; ``LedgerError/invalidQuery(message:)`` when SQLite cannot compile it.
+    public func query(_ sql: String) throws -> QueryResult {
+        try read { connection in
+            let statement: Statement
+            do throws(ReadOnlyRefusal) {
+                statement = try connection.prepareReadOnly(sql)
+            } catch {
+                switch error {
+                case .empty: throw LedgerError.queryRefused(reason: "it holds no statement")
+                case .severalStatements: throw LedgerError.queryRefused(reason: "it holds more than one statement")
+                case .writes(let detail):
+                    throw LedgerError.queryRefused(reason: "it would change the ledger (\(detail))")
+                case .invalid(let message): throw LedgerError.invalidQuery(message: message)
+                }
+            }
+            let count = statement.columnCount
+            let columns = (0..<count).map { statement.columnName(at: $0) }
+            var rows: [[SQLValue]] = []
+            do throws(SQLiteError) {
+                while try statement.step() {
+                    rows.append((0..<count).map { statement.value(at: $0) })
+                }
+            } catch {
+                // A query can fail as it runs (a bad argument to a function): still the query's fault.
+                // (No `where` on this catch: Swift 6.3 crashes compiling one on a typed throw.)
+                if error.code == .error { throw LedgerError.invalidQuery(message: error.message) }
+                throw error
+            }
+            return QueryResult(columns: columns, rows: rows)
+        }
+    }
+
+    /// The run's changes after `seq`, oldest first: what `history --follow` polls for.
+    ///
+    /// - Throws: ``LedgerError/noSuchRun(runID:)``.
+    public func changes(of runID: String, after seq: Int64) throws -> [StateChange] {
+        try read { connection in
+            let store = Store(connection: connection)
+            guard let changes = try store.history(of: runID, after: seq) else {
+                throw LedgerError.noSuchRun(runID: runID)
+            }
+            return changes
+        }
+    }
+}

@@ -1,0 +1,147 @@
+extension Ledger {
+    /// Stats per job or per lifecycle: runs, active runs, runs per canonical type and per
+    /// state, success rate, run durations, and time spent per state.
+    ///
+    /// ```swift
+    /// for group in try ledger.stats(StatsQuery(grouping: .lifecycle)) {
+    ///     print(group.group, group.runs, group.successRate ?? .nan, group.duration?.p95 ?? .nan)
+    /// }
+    /// ```
+    ///
+    /// Read in one snapshot. Groups come sorted by name.
+    public func stats(_ query: StatsQuery = StatsQuery()) throws -> [RunStats] {
+        try read { connection in
+            try StatsReader(connection: connection, query: query).read()
+        }
+    }
+}
+
+/// The queries behind `Ledger.stats(_:)`.
+private struct StatsReader {
+    let connection: Connection
+    let query: StatsQuery
+
+    /// `WHERE` conditions on `runs AS r` and their arguments.
+    private var filter: (sql: String, arguments: [SQLValue]) {
+        var conditions = ["1"]
+        var arguments: [SQLValue] = []
+        if let job = query.job {
+            conditions.append("r.job = ?")
+            arguments.append(.text(job))
+        }
+        if let lifecycle = query.lifecycle {
+            conditions.append("r.lifecycle = ?")
+            arguments.append(.text(lifecycle))
+        }
+        if let since = query.createdSince {
+            conditions.append("r.created_at >= ?")
+            arguments.append(.integer(since.rawValue))
+        }
+        if let before = query.createdBefore {
+            conditions.append("r.created_at < ?")
+            arguments.append(.integer(before.rawValue))
+        }
+        return (conditions.joined(separator: " AND "), arguments)
+    }
+
+    private var groupColumn: String { query.grouping == .job ? "r.job" : "r.lifecycle" }
+
+    private func statement(_ sql: String) throws -> Statement {
+        let statement = try connection.cached(sql)
+        for (index, argument) in filter.arguments.enumerated() { statement.bind(argument, at: Int32(index + 1)) }
+        return statement
+    }
+
+    func read() throws -> [RunStats] {
+        var groups: [String: RunStats] = [:]
+        var stateIndex: [String: [String: Int]] = [:]  // group -> "lifecycle\u{0}state" -> index
+
+        // Runs per group and current state.
+        let current = try statement(
+            """
+            SELECT \(groupColumn), r.lifecycle, r.state, s.canonical_type, s.is_terminal, count(*)
+            FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
+            WHERE \(filter.sql)
+            GROUP BY 1, 2, 3
+            """)
+        defer { current.reset() }
+        while try current.step() {
+            let group = current.string(at: 0)
+            let type = CanonicalType(rawValue: current.string(at: 3)) ?? .pending
+            let isTerminal = current.int64(at: 4) != 0
+            let count = Int(current.int64(at: 5))
+            var stats =
+                groups[group]
+                ?? RunStats(
+                    group: group, runs: 0, active: 0, byCanonicalType: [:], successRate: nil, duration: nil,
+                    states: [])
+            stats.runs += count
+            if !isTerminal { stats.active += count }
+            stats.byCanonicalType[type, default: 0] += count
+            stateIndex[group, default: [:]][current.string(at: 1) + "\u{0}" + current.string(at: 2)] =
+                stats.states.count
+            stats.states.append(
+                RunStats.StateTime(
+                    lifecycle: current.string(at: 1), state: current.string(at: 2), canonicalType: type,
+                    isTerminal: isTerminal, current: count, time: nil))
+            groups[group] = stats
+        }
+
+        // Durations of terminal runs.
+        let durations = try statement(
+            """
+            SELECT \(groupColumn), r.updated_at - r.created_at
+            FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
+            WHERE \(filter.sql) AND s.is_terminal = 1
+            """)
+        defer { durations.reset() }
+        var runDurations: [String: [Double]] = [:]
+        while try durations.step() {
+            runDurations[durations.string(at: 0), default: []].append(Double(durations.int64(at: 1)) / 1_000_000)
+        }
+
+        // Time spent in each state: from a row to the next row of the same run.
+        let stays = try statement(
+            """
+            SELECT \(groupColumn), r.lifecycle, c.to_state,
+                   lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at
+            FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
+            WHERE \(filter.sql)
+            """)
+        defer { stays.reset() }
+        var stayDurations: [String: [String: [Double]]] = [:]
+        while try stays.step() {
+            guard let micros = stays.optionalInt64(at: 3) else { continue }
+            let key = stays.string(at: 1) + "\u{0}" + stays.string(at: 2)
+            stayDurations[stays.string(at: 0), default: [:]][key, default: []].append(Double(micros) / 1_000_000)
+        }
+
+        var result: [RunStats] = []
+        for group in groups.keys.sorted() {
+            guard var stats = groups[group] else { continue }
+            let completed = stats.byCanonicalType[.completed] ?? 0
+            stats.successRate = stats.terminal > 0 ? Double(completed) / Double(stats.terminal) : nil
+            stats.duration = DurationSummary(seconds: runDurations[group] ?? [])
+            for (key, values) in stayDurations[group] ?? [:] {
+                if let index = stateIndex[group]?[key] {
+                    stats.states[index].time = DurationSummary(seconds: values)
+                } else {
+                    // A state no run of the group is in now, but some passed through.
+                    let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+                    let definition = try Store(connection: connection).lifecycles(named: parts[0]).first?.state(
+                        named: parts[1])
+                    stats.states.append(
+                        RunStats.StateTime(
+                            lifecycle: parts[0], state: parts[1], canonicalType: definition?.canonicalType ?? .pending,
+                            isTerminal: definition?.isTerminal ?? false, current: 0,
+                            time: DurationSummary(seconds: values)))
+                }
+            }
+            stats.states.sort {
+                ($0.lifecycle, $0.canonicalType, $0.state) < ($1.lifecycle, $1.canonicalType, $1.state)
+            }
+            result.append(stats)
+        }
+        return result
+    }
+}

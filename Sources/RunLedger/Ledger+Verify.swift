@@ -1,0 +1,336 @@
+/// Something `Ledger.verify()` found wrong in a ledger file.
+public struct LedgerProblem: Sendable, Hashable, CustomStringConvertible {
+    /// Which check failed: a rule tag of SPEC §3 (`wrong_from_state`, `illegal_transition`,
+    /// `not_initial`, `time_backwards`, `derived_state`, `no_such_run`, `history_order`),
+    /// or `schema`, `builtin_lifecycle`, `lifecycle_definition`, `bad_value`, `integrity`,
+    /// `foreign_key`.
+    public var check: String
+    /// The run concerned, if one is.
+    public var runID: String?
+    /// The history row concerned, if one is.
+    public var seq: Int64?
+    /// One sentence saying what is wrong.
+    public var detail: String
+
+    /// Makes a problem.
+    public init(check: String, runID: String? = nil, seq: Int64? = nil, detail: String) {
+        self.check = check
+        self.runID = runID
+        self.seq = seq
+        self.detail = detail
+    }
+
+    /// "check: detail".
+    public var description: String { "\(check): \(detail)" }
+}
+
+/// What `Ledger.verify()` checked and found.
+public struct VerificationReport: Sendable, Hashable {
+    /// Runs checked.
+    public var runs: Int
+    /// History rows checked.
+    public var changes: Int
+    /// What is wrong, at most `limit` of it (nothing when the file is clean).
+    public var problems: [LedgerProblem]
+    /// Whether more problems were found than `problems` holds.
+    public var isTruncated: Bool
+
+    /// Whether the file passed every check.
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Ledger {
+    /// Checks every rule of the ledger over the whole file, as written, whichever client
+    /// wrote it, and runs SQLite's integrity check.
+    ///
+    /// The triggers refuse rule-breaking writes, but a client can drop them (or disable them
+    /// for its connection) and write anything. This finds what such a client left: history
+    /// rows that do not chain (a row whose `from_state` is not the previous row's `to_state`,
+    /// an edge the lifecycle lacks, a first row that is not an initial state, time going
+    /// backwards), runs whose `state` or `updated_at` do not follow their last row, runs
+    /// without history and rows without a run, invalid JSON, built-in lifecycles that differ
+    /// from this library's, and triggers or views that are missing or altered.
+    ///
+    /// ```swift
+    /// let report = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly)).verify()
+    /// for problem in report.problems { print(problem) }
+    /// ```
+    ///
+    /// - Parameter limit: The most problems to return (the count is still exact for runs and
+    ///   changes).
+    public func verify(limit: Int = 1000) throws -> VerificationReport {
+        try read { connection in
+            var verifier = Verifier(connection: connection, limit: limit)
+            return try verifier.run()
+        }
+    }
+}
+
+/// The checks of `Ledger.verify()`, each one SQL query over the file.
+private struct Verifier {
+    let connection: Connection
+    let limit: Int
+    var problems: [LedgerProblem] = []
+    var isTruncated = false
+
+    init(connection: Connection, limit: Int) {
+        self.connection = connection
+        self.limit = max(1, limit)
+    }
+
+    mutating func run() throws -> VerificationReport {
+        try checkIntegrity()
+        try checkSchema()
+        try checkHistoryChains()
+        try checkRunsFollowTheirHistory()
+        try checkReferencesAndValues()
+        return VerificationReport(
+            runs: Int(try count("SELECT count(*) FROM runs")),
+            changes: Int(try count("SELECT count(*) FROM state_changes")),
+            problems: problems, isTruncated: isTruncated)
+    }
+
+    private mutating func report(_ check: String, runID: String? = nil, seq: Int64? = nil, _ detail: String) {
+        guard problems.count < limit else {
+            isTruncated = true
+            return
+        }
+        problems.append(LedgerProblem(check: check, runID: runID, seq: seq, detail: detail))
+    }
+
+    private func count(_ sql: String) throws -> Int64 {
+        let statement = try connection.prepare(sql)
+        return try statement.step() ? statement.int64(at: 0) : 0
+    }
+
+    /// Rows of a query, each as text values (NULL as nil).
+    private func rows(_ sql: String) throws -> [[String?]] {
+        let statement = try connection.prepare(sql)
+        var rows: [[String?]] = []
+        while try statement.step() {
+            rows.append((0..<statement.columnCount).map { statement.optionalString(at: $0) })
+        }
+        return rows
+    }
+
+    // MARK: - The checks
+
+    private mutating func checkIntegrity() throws {
+        for row in try rows("PRAGMA integrity_check") where row.first != "ok" {
+            report("integrity", "SQLite's integrity check: \(row.first.flatMap { $0 } ?? "?").")
+        }
+        for row in try rows("PRAGMA foreign_key_check") {
+            report(
+                "foreign_key",
+                "A row of \(row[0] ?? "?") (rowid \(row[1] ?? "?")) refers to a missing row of \(row[2] ?? "?").")
+        }
+    }
+
+    /// Compares the file's triggers, views, tables, indexes and built-in lifecycles with a
+    /// ledger made fresh from this library's migrations.
+    private mutating func checkSchema() throws {
+        let reference = try Connection(path: ":memory:", mode: .readWrite(create: true))
+        try Migrator().migrate(reference)
+        let objects = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        let expected = try Self.rows(objects, on: reference)
+        var actual: [String: String?] = [:]
+        var actualTypes: [String: String] = [:]
+        for row in try rows(objects) {
+            actual[row[1] ?? ""] = row[2]
+            actualTypes[row[1] ?? ""] = row[0] ?? ""
+        }
+        let expectedNames = Set(expected.map { $0[1] ?? "" })
+        for row in expected {
+            let (type, name, sql) = (row[0] ?? "", row[1] ?? "", row[2])
+            guard let found = actual[name] else {
+                report("schema", "The \(type) \(name) is missing.")
+                continue
+            }
+            if found != sql { report("schema", "The \(type) \(name) differs from runledger's definition.") }
+        }
+        for (name, type) in actualTypes.sorted(by: { $0.key < $1.key })
+        where type == "trigger" && !expectedNames.contains(name) {
+            report("schema", "The trigger \(name) is not runledger's.")
+        }
+        let definitions = [
+            "SELECT 'canonical type ' || name, quote(position) || quote(is_terminal) || quote(description) FROM canonical_types",
+            """
+            SELECT 'lifecycle ' || name, quote(description) || quote(is_builtin) || quote(created_at)
+            FROM lifecycles WHERE name IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+            """,
+            """
+            SELECT 'state ' || lifecycle || '.' || state,
+                   quote(canonical_type) || quote(is_terminal) || quote(is_initial) || quote(position) || quote(description)
+            FROM lifecycle_states WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+            """,
+            """
+            SELECT 'transition ' || lifecycle || ': ' || from_state || ' -> ' || to_state || ifnull(' by ' || action, ''),
+                   quote(description)
+            FROM lifecycle_transitions WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+            """,
+        ]
+        for sql in definitions {
+            let want = Dictionary(try Self.rows(sql, on: reference).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
+            let have = Dictionary(try rows(sql).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
+            for (key, value) in want.sorted(by: { $0.key < $1.key }) {
+                guard let found = have[key] else {
+                    report("builtin_lifecycle", "The built-in \(key) is missing.")
+                    continue
+                }
+                if found != value { report("builtin_lifecycle", "The built-in \(key) was altered.") }
+            }
+            for key in have.keys.sorted() where want[key] == nil {
+                report("builtin_lifecycle", "The \(key) was added to a built-in lifecycle.")
+            }
+        }
+    }
+
+    private static func rows(_ sql: String, on connection: Connection) throws -> [[String?]] {
+        let statement = try connection.prepare(sql)
+        var rows: [[String?]] = []
+        while try statement.step() {
+            rows.append((0..<statement.columnCount).map { statement.optionalString(at: $0) })
+        }
+        return rows
+    }
+
+    /// Each history row against the one before it in its run.
+    private mutating func checkHistoryChains() throws {
+        let statement = try connection.prepare(
+            """
+            WITH ordered AS (
+                SELECT seq, run_num, from_state, to_state, at, action,
+                       lag(seq) OVER (PARTITION BY run_num ORDER BY seq) AS previous_seq
+                FROM state_changes
+            )
+            SELECT c.seq, r.id, c.from_state, c.to_state, c.action, p.to_state, c.at < p.at,
+                   EXISTS (SELECT 1 FROM lifecycle_states s
+                           WHERE s.lifecycle = r.lifecycle AND s.state = c.to_state AND s.is_initial = 1),
+                   EXISTS (SELECT 1 FROM lifecycle_transitions t
+                           WHERE t.lifecycle = r.lifecycle AND t.from_state = c.from_state
+                             AND t.to_state = c.to_state AND t.action IS c.action),
+                   c.previous_seq IS NULL
+            FROM ordered AS c
+            JOIN runs AS r ON r.num = c.run_num
+            LEFT JOIN state_changes AS p ON p.seq = c.previous_seq
+            WHERE (c.previous_seq IS NULL
+                   AND (c.from_state IS NOT NULL OR NOT EXISTS (
+                        SELECT 1 FROM lifecycle_states s
+                        WHERE s.lifecycle = r.lifecycle AND s.state = c.to_state AND s.is_initial = 1)))
+               OR (c.previous_seq IS NOT NULL
+                   AND (c.from_state IS NOT p.to_state OR c.at < p.at OR NOT EXISTS (
+                        SELECT 1 FROM lifecycle_transitions t
+                        WHERE t.lifecycle = r.lifecycle AND t.from_state = c.from_state
+                          AND t.to_state = c.to_state AND t.action IS c.action)))
+            ORDER BY c.seq
+            """)
+        while try statement.step() {
+            let seq = statement.int64(at: 0)
+            let runID = statement.string(at: 1)
+            let from = statement.optionalString(at: 2)
+            let to = statement.string(at: 3)
+            let action = statement.optionalString(at: 4)
+            let previousTo = statement.optionalString(at: 5)
+            let isFirst = statement.int64(at: 9) != 0
+            let edge = "\(from ?? "(start)") -> \(to)\(action.map { " by \($0)" } ?? "")"
+            if isFirst {
+                if from != nil {
+                    report(
+                        "wrong_from_state", runID: runID, seq: seq,
+                        "The first row of run \(runID) leaves \(from ?? "") instead of starting the run.")
+                }
+                if statement.int64(at: 7) == 0 {
+                    report("not_initial", runID: runID, seq: seq, "Run \(runID) starts in \(to), not an initial state.")
+                }
+                continue
+            }
+            if from != previousTo {
+                report(
+                    "wrong_from_state", runID: runID, seq: seq,
+                    "Row \(seq) of run \(runID) leaves \(from ?? "nothing") but the run was in \(previousTo ?? "nothing")."
+                )
+            }
+            if statement.int64(at: 6) != 0 {
+                report(
+                    "time_backwards", runID: runID, seq: seq,
+                    "Row \(seq) of run \(runID) is earlier than the row before it.")
+            }
+            if statement.int64(at: 8) == 0 {
+                report(
+                    "illegal_transition", runID: runID, seq: seq,
+                    "Row \(seq) of run \(runID) records \(edge), which its lifecycle does not allow.")
+            }
+        }
+    }
+
+    private mutating func checkRunsFollowTheirHistory() throws {
+        for row in try rows(
+            """
+            SELECT r.id, r.state, l.to_state FROM runs AS r
+            JOIN state_changes AS l ON l.seq = (SELECT max(seq) FROM state_changes WHERE run_num = r.num)
+            WHERE r.state IS NOT l.to_state OR r.updated_at IS NOT l.at
+            """)
+        {
+            report(
+                "derived_state", runID: row[0],
+                "Run \(row[0] ?? "") is in \(row[1] ?? "no state") but its last history row entered \(row[2] ?? "?").")
+        }
+        for row in try rows(
+            "SELECT id FROM runs AS r WHERE NOT EXISTS (SELECT 1 FROM state_changes WHERE run_num = r.num)")
+        {
+            report("derived_state", runID: row[0], "Run \(row[0] ?? "") has no history.")
+        }
+        for row in try rows(
+            "SELECT c.seq, c.run_num FROM state_changes AS c WHERE NOT EXISTS (SELECT 1 FROM runs WHERE num = c.run_num)"
+        ) {
+            report(
+                "no_such_run", seq: Int64(row[0] ?? ""),
+                "History row \(row[0] ?? "") belongs to no run (run_num \(row[1] ?? "")).")
+        }
+    }
+
+    private mutating func checkReferencesAndValues() throws {
+        for row in try rows("SELECT id, lifecycle FROM runs WHERE lifecycle NOT IN (SELECT name FROM lifecycles)") {
+            report(
+                "no_such_lifecycle", runID: row[0],
+                "Run \(row[0] ?? "") uses lifecycle \(row[1] ?? ""), which does not exist.")
+        }
+        for row in try rows(
+            "SELECT id, parent_id FROM runs WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT id FROM runs)")
+        {
+            report(
+                "no_such_run", runID: row[0], "Run \(row[0] ?? "") names parent \(row[1] ?? ""), which does not exist.")
+        }
+        for row in try rows(
+            "SELECT lifecycle, state, canonical_type FROM lifecycle_states WHERE canonical_type NOT IN (SELECT name FROM canonical_types)"
+        ) {
+            report(
+                "lifecycle_definition",
+                "State \(row[0] ?? "").\(row[1] ?? "") has an unknown canonical type \(row[2] ?? "").")
+        }
+        for row in try rows(
+            """
+            SELECT lifecycle, from_state, to_state FROM lifecycle_transitions AS t
+            WHERE NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = t.lifecycle AND state = t.from_state)
+               OR NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = t.lifecycle AND state = t.to_state)
+            """)
+        {
+            report(
+                "lifecycle_definition",
+                "Transition \(row[1] ?? "") -> \(row[2] ?? "") of \(row[0] ?? "") joins a state the lifecycle lacks.")
+        }
+        for row in try rows("SELECT id FROM runs WHERE meta IS NOT NULL AND NOT json_valid(meta)") {
+            report("bad_value", runID: row[0], "Run \(row[0] ?? "") has metadata that is not valid JSON.")
+        }
+        for row in try rows("SELECT seq FROM state_changes WHERE meta IS NOT NULL AND NOT json_valid(meta)") {
+            report(
+                "bad_value", seq: Int64(row[0] ?? ""),
+                "History row \(row[0] ?? "") has metadata that is not valid JSON.")
+        }
+        for row in try rows("SELECT seq FROM state_changes WHERE seq < 1 OR at < 0") {
+            report(
+                "history_order", seq: Int64(row[0] ?? ""),
+                "History row \(row[0] ?? "") has a seq below 1 or a time before 1970.")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import RunLedger
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List runs, newest first.",
+        discussion: """
+            Every filter given must hold. At most --limit runs are listed (100 by default; \
+            0 for all).
+
+            Examples:
+              runledger runs --job nightly-etl --terminal --since 24h
+              runledger runs --lifecycle domino --active --format json
+              runledger runs --state Running --limit 0 --format csv
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Only runs of this job.")
+    var job: String?
+
+    @Option(help: "Only runs currently in this state.")
+    var state: String?
+
+    @Option(help: "Only runs of this lifecycle.")
+    var lifecycle: String?
+
+    @Flag(help: "Only runs whose state is not terminal.")
+    var active = false
+
+    @Flag(help: "Only runs whose state is terminal.")
+    var terminal = false
+
+    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
+    var since: String?
+
+    @Option(help: "Only runs created before: \(TimeArgument.help).")
+    var until: String?
+
+    @Option(help: "At most this many runs (0: all).")
+    var limit = 100
+
+    func validate() throws {
+        if active && terminal { throw ValidationError("--active and --terminal exclude each other.") }
+        if limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit).") }
+    }
+
+    func run() throws {
+        let since = try since.map { try TimeArgument.parse($0, option: "--since") }
+        let until = try until.map { try TimeArgument.parse($0, option: "--until") }
+        let ledger = try global.open(.readOnly)
+        let query = RunQuery(
+            job: job, lifecycle: lifecycle, state: state, status: active ? .active : terminal ? .terminal : .any,
+            createdSince: since, createdBefore: until, limit: limit == 0 ? nil : limit + 1)
+        var runs = try ledger.runs(matching: query)
+        let truncated = limit > 0 && runs.count > limit
+        if truncated { runs.removeLast() }
+        print(output.format.render(RunRows.table(runs)), terminator: "")
+        if truncated && output.format == .table {
+            printNote("(the \(limit) newest runs shown; --limit 0 shows all)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import RunLedger
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Stats per job or lifecycle: runs, outcomes, success rate, durations, time per state.",
+        discussion: """
+            For each group: runs, active runs, runs by the canonical type of their current \
+            state, the success rate (COMPLETED over terminal runs), and run duration \
+            p50/p95/max of terminal runs (creation to terminal state). Then, per state: runs \
+            in it now, and how long stays in it lasted (mean and p95 over stays that ended). \
+            Percentiles are nearest-rank. In JSON each group carries its states; in CSV, \
+            --states lists the per-state rows instead of the groups.
+
+            Examples:
+              runledger stats
+              runledger stats --by lifecycle --since 7d
+              runledger stats --job nightly-etl --format json
+              runledger stats --lifecycle domino --states --format csv
+            """
+    )
+
+    enum Grouping: String, ExpressibleByArgument, CaseIterable {
+        case job, lifecycle
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Group runs by job or by lifecycle.")
+    var by: Grouping = .job
+
+    @Option(help: "Only runs of this job.")
+    var job: String?
+
+    @Option(help: "Only runs of this lifecycle.")
+    var lifecycle: String?
+
+    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
+    var since: String?
+
+    @Option(help: "Only runs created before: \(TimeArgument.help).")
+    var until: String?
+
+    @Flag(help: "List the per-state rows (time in state) instead of the groups (table, csv).")
+    var states = false
+
+    func run() throws {
+        let since = try since.map { try TimeArgument.parse($0, option: "--since") }
+        let until = try until.map { try TimeArgument.parse($0, option: "--until") }
+        let ledger = try global.open(.readOnly)
+        let stats = try ledger.stats(
+            StatsQuery(
+                grouping: by == .job ? .job : .lifecycle, job: job, lifecycle: lifecycle, createdSince: since,
+                createdBefore: until))
+        let key = by.rawValue
+        switch output.format {
+        case .json:
+            print(output.format.render(StatsRows.groups(stats, key: key, nested: true)), terminator: "")
+        case .csv:
+            let table = states ? StatsRows.states(stats, key: key) : StatsRows.groups(stats, key: key, nested: false)
+            print(output.format.render(table), terminator: "")
+        case .table:
+            var text = states ? "" : output.format.render(StatsRows.groups(stats, key: key, nested: false)) + "\n"
+            text += output.format.render(StatsRows.states(stats, key: key))
+            print(text, terminator: "")
+        }
+    }
+}
+
+/// Stats as tables.
+enum StatsRows {
+    static func groups(_ stats: [RunStats], key: String, nested: Bool) -> Table {
+        var columns: [Table.Column] = [.init(key), .init("runs"), .init("active")]
+        columns += CanonicalType.allCases.map { Table.Column($0.rawValue.lowercased()) }
+        columns += [
+            .init("success_rate", title: "SUCCESS"), .init("duration_p50_seconds", title: "P50"),
+            .init("duration_p95_seconds", title: "P95"), .init("duration_max_seconds", title: "MAX"),
+        ]
+        if nested { columns.append(.init("states")) }
+        var table = Table(columns: columns)
+        for group in stats {
+            var row: [Cell] = [.text(group.group), .integer(Int64(group.runs)), .integer(Int64(group.active))]
+            row += CanonicalType.allCases.map { .integer(Int64(group.byCanonicalType[$0] ?? 0)) }
+            row += [
+                group.successRate.map(Cell.number) ?? .null, Cell(seconds: group.duration?.p50),
+                Cell(seconds: group.duration?.p95), Cell(seconds: group.duration?.max),
+            ]
+            if nested { row.append(.nested(states([group], key: nil))) }
+            table.append(row)
+        }
+        return table
+    }
+
+    static func states(_ stats: [RunStats], key: String?) -> Table {
+        var columns: [Table.Column] = []
+        if let key { columns.append(.init(key)) }
+        columns += [
+            .init("lifecycle"), .init("state"), .init("canonical_type", title: "TYPE"),
+            .init("is_terminal", title: "TERMINAL"), .init("current", title: "NOW"), .init("stays"),
+            .init("mean_seconds", title: "MEAN"), .init("p95_seconds", title: "P95"),
+        ]
+        var table = Table(columns: columns)
+        for group in stats {
+            for state in group.states {
+                var row: [Cell] = key == nil ? [] : [.text(group.group)]
+                row += [
+                    .text(state.lifecycle), .text(state.state), .text(state.canonicalType.rawValue),
+                    .bool(state.isTerminal),
+                    .integer(Int64(state.current)), .integer(Int64(state.time?.count ?? 0)),
+                    Cell(seconds: state.time?.mean), Cell(seconds: state.time?.p95),
+                ]
+                table.append(row)
+            }
+        }
+        return table
+    }
+}
