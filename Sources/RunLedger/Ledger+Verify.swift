@@ -58,6 +58,8 @@ extension Ledger {
     ///
     /// - Parameter limit: The most problems to return (the count is still exact for runs and
     ///   changes).
+    /// - Returns: The numbers of runs and changes checked, and every problem found.
+    /// - Throws: ``SQLiteError`` when the file cannot be read.
     public func verify(limit: Int = 1000) throws -> VerificationReport {
         try read { connection in
             var verifier = Verifier(connection: connection, limit: limit)
