@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what runledger needs beyond the Swift 6 toolchain, where this machine lacks it
 # (Debian packages): libsqlite3-dev (header and pkg-config file for the CSQLite target),
-# pkg-config, and the sqlite3 shell and python3 that the foreign-client tests drive.
+# pkg-config, the sqlite3 shell and python3 that the foreign-client tests drive, and
+# graphviz (dot), which renders the lifecycle diagrams in tests.
 set -euo pipefail
 
 missing=()
-for package in libsqlite3-dev pkg-config sqlite3; do
+for package in libsqlite3-dev pkg-config sqlite3 graphviz; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$package")
     fi
