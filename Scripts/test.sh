@@ -24,11 +24,12 @@ swift format lint --strict -r Sources Tests Plugins Package.swift
 echo "== build"
 swift build --build-tests
 
-echo "== README's lifecycle tables match the migrations"
+echo "== README's lifecycle tables and diagrams match the migrations"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$(swift build --show-bin-path)/runledger" --db "$scratch/tables.db" init >/dev/null
 python3 Scripts/lifecycle-tables.py "$scratch/tables.db" README.md --check
+Scripts/render-diagrams.sh --check
 
 echo "== test"
 swift test
