@@ -251,9 +251,45 @@ struct CLITests {
         }
     }
 
+    @Test func aLockHeldPastTheBusyTimeoutExits75() throws {
+        try withLedger { directory, path in
+            _ = try runledger(["--db", path, "start", "etl", "--id", "r1"], in: directory)
+            // Another client takes the write lock and keeps it for a few seconds.
+            let holder = try RunningProcess(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    """
+                    import sqlite3, sys, time
+                    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+                    db.execute('BEGIN IMMEDIATE')
+                    print('locked', flush=True)
+                    time.sleep(4)
+                    db.execute('ROLLBACK')
+                    """,
+                    path,
+                ], directory: directory)
+            let marker = try #require(holder.outputPath)
+            let deadline = Date().addingTimeInterval(10)
+            while (try? String(contentsOfFile: marker, encoding: .utf8))?.contains("locked") != true, Date() < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            let result = try runledger(
+                ["--db", path, "--busy-timeout", "0.3", "transition", "r1", "PENDING"], in: directory)
+            expectFailure(result, code: 75, mentioning: "stayed locked by another process")
+            #expect(try holder.wait().status == 0)
+            // Once the lock is gone, the same command goes through.
+            let retry = try runledger(["--db", path, "transition", "r1", "PENDING"], in: directory)
+            #expect(retry.status == 0, "\(retry)")
+        }
+    }
+
     @Test func everyCommandsHelpHasAnExample() throws {
         try withTemporaryDirectory { directory in
-            for command in ["init", "start", "transition", "act", "history"] {
+            for command in [
+                "init", "start", "transition", "act", "history", "runs", "stats", "sql", "lifecycles", "verify",
+            ] {
                 let help = try runledger([command, "--help"], in: directory)
                 #expect(help.status == 0)
                 #expect(help.stdout.contains("Example"), "\(command)")

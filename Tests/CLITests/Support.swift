@@ -59,6 +59,9 @@ final class RunningProcess {
         try process.run()
     }
 
+    /// Where the process's stdout goes, to watch it while the process runs.
+    var outputPath: String? { outURL.path }
+
     func wait() throws -> ProcessResult {
         process.waitUntilExit()
         return ProcessResult(
