@@ -25,4 +25,5 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, description)
     ('canonical', 'RUNNING',   'SCHEDULED', 'Will be retried after a delay.'),
     ('canonical', 'RUNNING',   'PENDING',   'Interrupted and put back in the queue.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'canonical';
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET default_max_active = NULL, skip_state = 'SKIPPED', late_state = NULL, crash_state = 'CRASHED', retry_state = 'SCHEDULED', blocked_state = 'PENDING', release_state = NULL, upstream_failed_state = 'SKIPPED', is_builtin = 1 WHERE name = 'canonical';

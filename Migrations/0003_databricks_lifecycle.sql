@@ -36,4 +36,19 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, description)
     ('databricks', 'WAITING_FOR_RETRY', 'TERMINATED',        'Cancelled while waiting (result_state CANCELED).'),
     ('databricks', 'WAITING_FOR_RETRY', 'INTERNAL_ERROR',    'The service failed while the run waited.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'databricks';
+-- The run's result_state, set when it terminates: each refines the canonical type of
+-- TERMINATED (or SKIPPED, INTERNAL_ERROR) for stats and run_summary.
+INSERT INTO lifecycle_outcomes (lifecycle, outcome, canonical_type, description) VALUES
+    ('databricks', 'SUCCESS',                         'COMPLETED', 'The task completed successfully.'),
+    ('databricks', 'SUCCESS_WITH_FAILURES',           'COMPLETED', 'The leaf tasks were successful; some others failed.'),
+    ('databricks', 'FAILED',                          'FAILED',    'The task completed with an error.'),
+    ('databricks', 'TIMEDOUT',                        'FAILED',    'The run was stopped after reaching the timeout.'),
+    ('databricks', 'CANCELED',                        'CANCELLED', 'The run was canceled at user request.'),
+    ('databricks', 'MAXIMUM_CONCURRENT_RUNS_REACHED', 'SKIPPED',   'Skipped because the maximum concurrent runs were reached.'),
+    ('databricks', 'EXCLUDED',                        'SKIPPED',   'Skipped because the necessary conditions were not met.'),
+    ('databricks', 'UPSTREAM_FAILED',                 'SKIPPED',   'Skipped because an upstream run failed.'),
+    ('databricks', 'UPSTREAM_CANCELED',               'SKIPPED',   'Skipped because an upstream run was canceled.'),
+    ('databricks', 'DISABLED',                        'SKIPPED',   'Not run because the job was disabled.');
+
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET default_max_active = 1, skip_state = 'SKIPPED', skip_outcome = 'MAXIMUM_CONCURRENT_RUNS_REACHED', crash_state = 'INTERNAL_ERROR', retry_state = 'WAITING_FOR_RETRY', blocked_state = 'BLOCKED', release_state = 'PENDING', upstream_failed_state = 'SKIPPED', upstream_failed_outcome = 'UPSTREAM_FAILED', is_builtin = 1 WHERE name = 'databricks';

@@ -24,4 +24,5 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, description)
     ('openlineage', 'RUNNING', 'FAIL',     'Failed.'),
     ('openlineage', 'RUNNING', 'ABORT',    'Stopped abnormally.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'openlineage';
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET crash_state = 'ABORT', is_builtin = 1 WHERE name = 'openlineage';

@@ -44,4 +44,5 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, action, desc
     ('opencue', 'killed',   'pending',  'retry',     'Put back onto the queue as-is.'),
     ('opencue', 'failed',   'pending',  'retry',     'Put back onto the queue as-is.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'opencue';
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET retry_state = 'retrying', blocked_state = 'blocked', release_state = 'pending', is_builtin = 1 WHERE name = 'opencue';

@@ -53,4 +53,5 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, description)
     ('domino', 'StopRequested', 'Error',         'A problem outside the code.'),
     ('domino', 'Stopping',      'Error',         'A problem outside the code.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'domino';
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET crash_state = 'Error', is_builtin = 1 WHERE name = 'domino';

@@ -49,4 +49,5 @@ INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state, description)
     ('prefect', 'Retrying',      'Crashed',         'The infrastructure failed.'),
     ('prefect', 'Retrying',      'Cancelled',       'Cancelled while retrying.');
 
-UPDATE lifecycles SET is_builtin = 1 WHERE name = 'prefect';
+-- Roles (see lifecycles in 0001_ledger.sql), then the lifecycle is sealed.
+UPDATE lifecycles SET skip_state = 'Cancelled', late_state = 'Late', crash_state = 'Crashed', retry_state = 'AwaitingRetry', is_builtin = 1 WHERE name = 'prefect';

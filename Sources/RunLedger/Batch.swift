@@ -4,7 +4,7 @@
 /// statement: a write the ledger refuses leaves nothing behind, and the batch can go on.
 /// A `Batch` is valid only inside the closure it was given to.
 public final class Batch {
-    private let store: Store
+    let store: Store
     private let configuration: Ledger.Configuration
     private var isOpen = true
 
@@ -24,26 +24,40 @@ public final class Batch {
 
     /// Starts a run: records it and its first state.
     ///
+    /// If its job is at its limit of active runs (``Ledger/setConcurrencyLimit(_:for:)``, else
+    /// the lifecycle's default: 1 for `databricks`), the run is recorded and moves at once to
+    /// the lifecycle's skip state, with a reason naming an active run.
+    ///
     /// - Parameters:
     ///   - job: The job the run executes.
     ///   - lifecycle: The lifecycle's name; `canonical` by default.
     ///   - id: The run's id; a new time-ordered UUIDv7 by default.
-    ///   - state: The first state, an initial state of the lifecycle; by default its first one.
+    ///   - state: The first state, an initial state of the lifecycle; by default the
+    ///     lifecycle's blocked state if an upstream run has not completed, else its first
+    ///     initial state.
     ///   - at: The creation time; now by default.
     ///   - reason: Why the run was started.
     ///   - metadata: JSON text stored with the run.
     ///   - parent: The run this one retries or resubmits; the new run's attempt is one more
-    ///     than the parent's.
+    ///     than the parent's, and it inherits the parent's `maxRetries` unless given.
+    ///   - upstream: Runs this one waits for: it cannot enter a RUNNING-type state until each
+    ///     has completed successfully.
+    ///   - maxRetries: How many retries the run (and its chain) may use; nil for no limit.
+    ///   - scheduledAt: When the run is due to start; the sweep marks it late after that.
     ///   - actor: Who started it; the configuration's actor by default.
     /// - Returns: The run as recorded.
     /// - Throws: ``LedgerError/duplicateRun(runID:)``, ``LedgerError/noSuchLifecycle(name:)``,
     ///   ``LedgerError/noSuchState(lifecycle:state:)``,
     ///   ``LedgerError/illegalTransition(runID:from:to:legalTargets:)`` (not an initial state),
-    ///   ``LedgerError/noSuchRun(runID:)`` (the parent), ``LedgerError/invalidArgument(name:reason:)``.
+    ///   ``LedgerError/noSuchRun(runID:)`` (the parent or an upstream),
+    ///   ``LedgerError/retriesExhausted(runID:maxRetries:)`` (the parent's),
+    ///   ``LedgerError/concurrencyLimitReached(job:maxActive:)`` (no skip state),
+    ///   ``LedgerError/invalidArgument(name:reason:)``.
     @discardableResult
     public func start(
         job: String, lifecycle: String = "canonical", id: String? = nil, state: String? = nil, at: Timestamp? = nil,
-        reason: String? = nil, metadata: String? = nil, parent: String? = nil, actor: String? = nil
+        reason: String? = nil, metadata: String? = nil, parent: String? = nil, upstream: [String] = [],
+        maxRetries: Int? = nil, scheduledAt: Timestamp? = nil, actor: String? = nil
     ) throws -> Run {
         checkOpen()
         let runID = id ?? RunID.uuidV7()
@@ -52,25 +66,47 @@ public final class Batch {
         try Validate.name(lifecycle, as: "lifecycle")
         if let state { try Validate.name(state, as: "state") }
         if let parent { try Validate.name(parent, as: "parent run id") }
+        for id in upstream { try Validate.name(id, as: "upstream run id") }
         let actor = actor ?? configuration.actor
         try Validate.text(actor, as: "actor", limit: Validate.actorLimit)
         try Validate.text(reason, as: "reason", limit: Validate.reasonLimit)
         try Validate.metadata(metadata)
+        if let maxRetries, maxRetries < 0 {
+            throw LedgerError.invalidArgument(name: "max retries", reason: "it is negative")
+        }
         let at = at ?? Timestamp.now
         try Validate.time(at)
+        if let scheduledAt { try Validate.time(scheduledAt) }
 
         var attempt = 1
+        var maxRetries = maxRetries
         if let parent {
             guard let parentRun = try store.run(id: parent) else { throw LedgerError.noSuchRun(runID: parent) }
             attempt = parentRun.attempt + 1
+            maxRetries = maxRetries ?? parentRun.maxRetries
+        }
+        var state = state
+        if !upstream.isEmpty {
+            var waiting = false
+            for id in upstream {
+                guard let type = try store.canonicalType(ofRun: id) else { throw LedgerError.noSuchRun(runID: id) }
+                waiting = waiting || type != .completed
+            }
+            if state == nil, waiting, try store.lifecycleExists(lifecycle) {
+                state = try store.role("blocked_state", of: lifecycle)
+            }
         }
         let num: Int64
         do {
             num = try store.insertRun(
                 id: runID, job: job, lifecycle: lifecycle, state: state, at: at, actor: actor, reason: reason,
-                attempt: attempt, parentID: parent, metadata: metadata)
+                attempt: attempt, parentID: parent, maxRetries: maxRetries, scheduledAt: scheduledAt, metadata: metadata
+            )
+            for id in upstream where id != runID {
+                try store.insertDependency(runID: runID, upstreamID: id)
+            }
         } catch let error as SQLiteError {
-            throw try explain(error, starting: runID, lifecycle: lifecycle, state: state, parent: parent)
+            throw try explain(error, starting: runID, job: job, lifecycle: lifecycle, state: state, parent: parent)
         }
         guard let run = try store.run(num: num) else { throw LedgerError.noSuchRun(runID: runID) }
         return run
@@ -87,24 +123,32 @@ public final class Batch {
     ///     clock is behind it. An explicit time earlier than the last change is refused.
     ///   - reason: Why.
     ///   - metadata: JSON text stored with the change.
+    ///   - outcome: For a change into a terminal state, an outcome the lifecycle defines
+    ///     (Databricks' `result_state`: `SUCCESS`, `FAILED`...).
+    ///   - requestKey: The client's key for this request: a repeat with the same key returns
+    ///     the first change and records nothing (a client retrying after a timeout).
     ///   - actor: Who asked; the configuration's actor by default.
-    /// - Returns: The change as recorded.
+    /// - Returns: The change as recorded (the first one, for a repeated request key).
     /// - Throws: ``LedgerError/illegalTransition(runID:from:to:legalTargets:)``,
     ///   ``LedgerError/actionRequired(runID:from:to:actions:)``,
     ///   ``LedgerError/expectedStateConflict(runID:expected:actual:)``,
     ///   ``LedgerError/noSuchRun(runID:)``, ``LedgerError/noSuchState(lifecycle:state:)``,
     ///   ``LedgerError/timeWentBackwards(runID:at:lastChange:)``,
-    ///   ``LedgerError/invalidArgument(name:reason:)``.
+    ///   ``LedgerError/invalidOutcome(runID:state:outcome:legalOutcomes:)``,
+    ///   ``LedgerError/retriesExhausted(runID:maxRetries:)``,
+    ///   ``LedgerError/blockedByUpstream(runID:upstreams:)``,
+    ///   ``LedgerError/requestKeyReused(key:runID:)``, ``LedgerError/invalidArgument(name:reason:)``.
     @discardableResult
     public func transition(
         _ runID: String, to state: String, expecting expected: String? = nil, at: Timestamp? = nil,
-        reason: String? = nil, metadata: String? = nil, actor: String? = nil
+        reason: String? = nil, metadata: String? = nil, outcome: String? = nil, requestKey: String? = nil,
+        actor: String? = nil
     ) throws -> StateChange {
         checkOpen()
         try Validate.name(state, as: "state")
         return try change(
-            runID, expecting: expected, at: at, reason: reason, metadata: metadata, actor: actor,
-            action: nil, target: { _ in state })
+            runID, expecting: expected, at: at, reason: reason, metadata: metadata, outcome: outcome,
+            requestKey: requestKey, actor: actor, action: nil, target: { _ in state })
     }
 
     /// Performs a named action on a run (OpenCue's `kill`, `retry`...): takes the edge the
@@ -114,9 +158,11 @@ public final class Batch {
     ///   - action: The action's name.
     ///   - runID: The run.
     ///   - expected: If given, the action happens only if the run is in this state now.
-    ///   - at: The time of the change; as for ``transition(_:to:expecting:at:reason:metadata:actor:)``.
+    ///   - at: The time of the change; as for a transition.
     ///   - reason: Why.
     ///   - metadata: JSON text stored with the change.
+    ///   - outcome: For a change into a terminal state, an outcome the lifecycle defines.
+    ///   - requestKey: The client's key for this request, as for a transition.
     ///   - actor: Who asked; the configuration's actor by default.
     /// - Returns: The change as recorded, with its action.
     /// - Throws: ``LedgerError/noSuchAction(lifecycle:action:)``,
@@ -125,12 +171,14 @@ public final class Batch {
     @discardableResult
     public func perform(
         _ action: String, on runID: String, expecting expected: String? = nil, at: Timestamp? = nil,
-        reason: String? = nil, metadata: String? = nil, actor: String? = nil
+        reason: String? = nil, metadata: String? = nil, outcome: String? = nil, requestKey: String? = nil,
+        actor: String? = nil
     ) throws -> StateChange {
         checkOpen()
         try Validate.name(action, as: "action")
         return try change(
-            runID, expecting: expected, at: at, reason: reason, metadata: metadata, actor: actor, action: action,
+            runID, expecting: expected, at: at, reason: reason, metadata: metadata, outcome: outcome,
+            requestKey: requestKey, actor: actor, action: action,
             target: { head in
                 if let target = try self.store.target(of: action, from: head.state, in: head.lifecycle) {
                     return target
@@ -146,6 +194,84 @@ public final class Batch {
             })
     }
 
+    /// Releases a run waiting in its lifecycle's blocked state: moves it to the release
+    /// state, if every upstream run has completed successfully. (The ledger also does this
+    /// by itself when the last upstream completes.)
+    ///
+    /// - Returns: The change as recorded.
+    /// - Throws: ``LedgerError/blockedByUpstream(runID:upstreams:)`` while an upstream has not
+    ///   completed; ``LedgerError/notBlocked(runID:state:)`` when the run is not waiting.
+    @discardableResult
+    public func release(_ runID: String, at: Timestamp? = nil, reason: String? = nil, actor: String? = nil) throws
+        -> StateChange
+    {
+        checkOpen()
+        try Validate.name(runID, as: "run id")
+        guard let head = try store.head(of: runID) else { throw LedgerError.noSuchRun(runID: runID) }
+        guard let blocked = try store.role("blocked_state", of: head.lifecycle), head.state == blocked,
+            let release = try store.role("release_state", of: head.lifecycle)
+        else {
+            throw LedgerError.notBlocked(runID: runID, state: head.state)
+        }
+        let waiting = try store.upstreams(of: runID).filter { !$0.isCompleted }.map(\.id)
+        guard waiting.isEmpty else { throw LedgerError.blockedByUpstream(runID: runID, upstreams: waiting) }
+        return try transition(
+            runID, to: release, expecting: blocked, at: at, reason: reason ?? "every upstream has completed",
+            actor: actor)
+    }
+
+    /// Records a fact about a run that does not move it (an OpenLineage `OTHER` event). The
+    /// run need not be recorded yet.
+    ///
+    /// - Returns: The annotation as recorded.
+    /// - Throws: ``LedgerError/invalidArgument(name:reason:)``.
+    @discardableResult
+    public func annotate(
+        _ runID: String, kind: String, at: Timestamp? = nil, reason: String? = nil, metadata: String? = nil,
+        actor: String? = nil
+    ) throws -> Annotation {
+        checkOpen()
+        try Validate.name(runID, as: "run id")
+        try Validate.name(kind, as: "kind")
+        let actor = actor ?? configuration.actor
+        try Validate.text(actor, as: "actor", limit: Validate.actorLimit)
+        try Validate.text(reason, as: "reason", limit: Validate.reasonLimit)
+        try Validate.metadata(metadata)
+        let at = at ?? Timestamp.now
+        try Validate.time(at)
+        do {
+            let id = try store.insertAnnotation(
+                runID: runID, kind: kind, at: at, actor: actor, reason: reason, metadata: metadata)
+            return Annotation(
+                id: id, runID: runID, at: at, kind: kind, actor: actor, reason: reason, metadata: metadata)
+        } catch let error as SQLiteError {
+            throw Self.generic(error)
+        }
+    }
+
+    /// Records a heartbeat of an active run (not a history row).
+    ///
+    /// - Throws: ``LedgerError/noSuchRun(runID:)``; ``LedgerError/runEnded(runID:)`` for a run
+    ///   that has ended (the sweep may have crashed it); ``LedgerError/timeWentBackwards(runID:at:lastChange:)``
+    ///   for a time before its last heartbeat.
+    public func heartbeat(_ runID: String, at: Timestamp? = nil) throws {
+        checkOpen()
+        try Validate.name(runID, as: "run id")
+        let at = at ?? Timestamp.now
+        try Validate.time(at)
+        do {
+            guard try store.heartbeat(runID: runID, at: at) else { throw LedgerError.noSuchRun(runID: runID) }
+        } catch let error as SQLiteError {
+            switch Self.rule(of: error) {
+            case "run_ended": throw LedgerError.runEnded(runID: runID)
+            case "time_backwards":
+                let last = try store.run(id: runID)?.heartbeatAt ?? at
+                throw LedgerError.timeWentBackwards(runID: runID, at: at, lastChange: last)
+            default: throw Self.generic(error)
+            }
+        }
+    }
+
     /// The run with this id, as this batch sees it.
     public func run(id: String) throws -> Run? {
         checkOpen()
@@ -156,10 +282,13 @@ public final class Batch {
 
     private func change(
         _ runID: String, expecting expected: String?, at: Timestamp?, reason: String?, metadata: String?,
-        actor: String?, action: String?, target: (Store.RunHead) throws -> String
+        outcome: String?, requestKey: String?, actor: String?, action: String?,
+        target: (Store.RunHead) throws -> String
     ) throws -> StateChange {
         try Validate.name(runID, as: "run id")
         if let expected { try Validate.name(expected, as: "expected state") }
+        if let outcome { try Validate.name(outcome, as: "outcome") }
+        if let requestKey { try Validate.name(requestKey, as: "request key") }
         let actor = actor ?? configuration.actor
         try Validate.text(actor, as: "actor", limit: Validate.actorLimit)
         try Validate.text(reason, as: "reason", limit: Validate.reasonLimit)
@@ -167,6 +296,15 @@ public final class Batch {
         if let at { try Validate.time(at) }
 
         guard let head = try store.head(of: runID) else { throw LedgerError.noSuchRun(runID: runID) }
+        // A repeated request returns what the first one recorded, before any other check:
+        // the run has moved on since, so its expected state no longer holds.
+        if let requestKey, let first = try store.change(requestKey: requestKey) {
+            let sameTarget = action == nil ? first.action == nil : first.action == action
+            guard first.runID == runID, sameTarget else {
+                throw LedgerError.requestKeyReused(key: requestKey, runID: first.runID)
+            }
+            return first
+        }
         if let expected, expected != head.state {
             throw LedgerError.expectedStateConflict(runID: runID, expected: expected, actual: head.state)
         }
@@ -177,12 +315,12 @@ public final class Batch {
         do {
             let seq = try store.insertChange(
                 runNum: head.num, from: head.state, to: state, at: time, action: action, actor: actor, reason: reason,
-                metadata: metadata)
+                metadata: metadata, outcome: outcome, requestKey: requestKey)
             return StateChange(
                 seq: seq, runID: runID, from: head.state, to: state, at: time, action: action, actor: actor,
-                reason: reason, metadata: metadata)
+                reason: reason, metadata: metadata, outcome: outcome, requestKey: requestKey)
         } catch let error as SQLiteError {
-            throw try explain(error, changing: runID, head: head, to: state, at: time)
+            throw try explain(error, changing: runID, head: head, to: state, at: time, outcome: outcome)
         }
     }
 
@@ -197,12 +335,17 @@ public final class Batch {
     }
 
     private func explain(
-        _ error: SQLiteError, starting runID: String, lifecycle: String, state: String?, parent: String?
-    )
-        throws -> any Error
-    {
+        _ error: SQLiteError, starting runID: String, job: String, lifecycle: String, state: String?, parent: String?
+    ) throws -> any Error {
         switch Self.rule(of: error) {
         case "duplicate_run": return LedgerError.duplicateRun(runID: runID)
+        case "concurrency_limit":
+            let limit = try store.limits().first { $0.job == job }?.maxActive
+            let fallback = try store.role("default_max_active", of: lifecycle).flatMap { Int($0) }
+            return LedgerError.concurrencyLimitReached(job: job, maxActive: limit ?? fallback ?? 0)
+        case "retries_exhausted":
+            let parentRun = try parent.flatMap { try store.run(id: $0) }
+            return LedgerError.retriesExhausted(runID: parent ?? runID, maxRetries: parentRun?.maxRetries ?? 0)
         case "no_such_lifecycle": return LedgerError.noSuchLifecycle(name: lifecycle)
         case "no_such_state": return LedgerError.noSuchState(lifecycle: lifecycle, state: state ?? "")
         case "not_initial":
@@ -214,10 +357,9 @@ public final class Batch {
     }
 
     private func explain(
-        _ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp
-    )
-        throws -> any Error
-    {
+        _ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp,
+        outcome: String?
+    ) throws -> any Error {
         switch Self.rule(of: error) {
         case "illegal_transition":
             guard try store.stateExists(state, in: head.lifecycle) else {
@@ -233,6 +375,15 @@ public final class Batch {
             return LedgerError.illegalTransition(runID: runID, from: head.state, to: state, legalTargets: targets)
         case "time_backwards":
             return LedgerError.timeWentBackwards(runID: runID, at: at, lastChange: head.updatedAt)
+        case "bad_outcome":
+            return LedgerError.invalidOutcome(
+                runID: runID, state: state, outcome: outcome ?? "",
+                legalOutcomes: try store.outcomes(of: head.lifecycle))
+        case "retries_exhausted":
+            return LedgerError.retriesExhausted(runID: runID, maxRetries: try store.run(id: runID)?.maxRetries ?? 0)
+        case "blocked_by_upstream":
+            let waiting = try store.upstreams(of: runID).filter { !$0.isCompleted }.map(\.id)
+            return LedgerError.blockedByUpstream(runID: runID, upstreams: waiting)
         default:
             return Self.generic(error)
         }

@@ -42,3 +42,36 @@ extension Ledger {
         try read { try Store(connection: $0).lifecycles(named: name).first }
     }
 }
+
+extension Ledger {
+    /// Every run of the retry chain `runID` belongs to: its root, the runs that retry or
+    /// resubmit it, and theirs, by attempt.
+    ///
+    /// - Throws: ``LedgerError/noSuchRun(runID:)``.
+    public func chain(of runID: String) throws -> [Run] {
+        let runs = try read { try Store(connection: $0).chain(of: runID) }
+        guard !runs.isEmpty else { throw LedgerError.noSuchRun(runID: runID) }
+        return runs
+    }
+
+    /// The run's annotations, oldest first (the run need not be recorded).
+    public func annotations(of runID: String) throws -> [Annotation] {
+        try read { try Store(connection: $0).annotations(of: runID) }
+    }
+
+    /// The upstream runs `runID` waits for, each with whether it has completed successfully.
+    ///
+    /// - Throws: ``LedgerError/noSuchRun(runID:)``.
+    public func upstreams(of runID: String) throws -> [(id: String, isCompleted: Bool)] {
+        try read { connection in
+            let store = Store(connection: connection)
+            guard try store.head(of: runID) != nil else { throw LedgerError.noSuchRun(runID: runID) }
+            return try store.upstreams(of: runID).map { (id: $0.id, isCompleted: $0.isCompleted) }
+        }
+    }
+
+    /// Every job that sets its own limit of active runs, with its active runs now.
+    public func concurrencyLimits() throws -> [JobLimit] {
+        try read { try Store(connection: $0).limits() }
+    }
+}

@@ -59,15 +59,17 @@ private struct StatsReader {
         // Runs per group and current state.
         let current = try statement(
             """
-            SELECT \(groupColumn), r.lifecycle, r.state, s.canonical_type, s.is_terminal, count(*)
+            SELECT \(groupColumn), r.lifecycle, r.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal,
+                   count(*), s.canonical_type
             FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
+            LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome
             WHERE \(filter.sql)
-            GROUP BY 1, 2, 3
+            GROUP BY 1, 2, 3, 4
             """)
         defer { current.reset() }
         while try current.step() {
             let group = current.string(at: 0)
-            let type = CanonicalType(rawValue: current.string(at: 3)) ?? .pending
+            let refined = CanonicalType(rawValue: current.string(at: 3)) ?? .pending
             let isTerminal = current.int64(at: 4) != 0
             let count = Int(current.int64(at: 5))
             var stats =
@@ -77,22 +79,28 @@ private struct StatsReader {
                     states: [])
             stats.runs += count
             if !isTerminal { stats.active += count }
-            stats.byCanonicalType[type, default: 0] += count
-            stateIndex[group, default: [:]][current.string(at: 1) + "\u{0}" + current.string(at: 2)] =
-                stats.states.count
-            stats.states.append(
-                RunStats.StateTime(
-                    lifecycle: current.string(at: 1), state: current.string(at: 2), canonicalType: type,
-                    isTerminal: isTerminal, current: count, time: nil))
+            stats.byCanonicalType[refined, default: 0] += count
+            // One entry per state, whatever outcomes refined it.
+            let key = current.string(at: 1) + "\u{0}" + current.string(at: 2)
+            if let index = stateIndex[group]?[key] {
+                stats.states[index].current += count
+            } else {
+                stateIndex[group, default: [:]][key] = stats.states.count
+                stats.states.append(
+                    RunStats.StateTime(
+                        lifecycle: current.string(at: 1), state: current.string(at: 2),
+                        canonicalType: CanonicalType(rawValue: current.string(at: 6)) ?? .pending,
+                        isTerminal: isTerminal, current: count, time: nil))
+            }
             groups[group] = stats
         }
 
         // Durations of terminal runs.
         let durations = try statement(
             """
-            SELECT \(groupColumn), r.updated_at - r.created_at
-            FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
-            WHERE \(filter.sql) AND s.is_terminal = 1
+            SELECT \(groupColumn), r.ended_at - r.created_at
+            FROM runs AS r
+            WHERE \(filter.sql) AND r.ended_at IS NOT NULL
             """)
         defer { durations.reset() }
         var runDurations: [String: [Double]] = [:]

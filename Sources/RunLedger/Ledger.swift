@@ -160,6 +160,12 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Runs `body` with the connection outside any transaction (for ATTACH, which cannot
+    /// run inside one); `body` begins its own.
+    func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try connection.withConnection(body)
+    }
+
     /// Runs `body` with the connection in a read transaction (`BEGIN DEFERRED`), which sees
     /// one consistent snapshot of the file.
     func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {

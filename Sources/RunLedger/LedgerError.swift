@@ -41,6 +41,24 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooOld(path: String, version: Int, required: Int)
     /// A migration applied to the ledger differs from the one this library carries.
     case migrationChanged(path: String, version: Int, name: String)
+    /// The outcome is not one the run's lifecycle defines, or the change does not end the run.
+    case invalidOutcome(runID: String, state: String, outcome: String, legalOutcomes: [String])
+    /// The run (or, starting a retry, its parent) has used all its retries.
+    case retriesExhausted(runID: String, maxRetries: Int)
+    /// The run cannot run yet: these upstream runs have not completed successfully.
+    case blockedByUpstream(runID: String, upstreams: [String])
+    /// The run is not waiting in its lifecycle's blocked state, so there is nothing to release.
+    case notBlocked(runID: String, state: String)
+    /// The job is at its limit of active runs, and the run's lifecycle has no skip state.
+    case concurrencyLimitReached(job: String, maxActive: Int)
+    /// The run has ended; it takes no heartbeat.
+    case runEnded(runID: String)
+    /// The request key was used before for another request (another run, or another kind of change).
+    case requestKeyReused(key: String, runID: String)
+    /// A lifecycle definition is not valid; `problems` says why, one sentence each.
+    case invalidLifecycle(name: String, problems: [String])
+    /// A lifecycle of this name exists with another definition.
+    case lifecycleExists(name: String)
     /// A read-only query would change something, or is not one statement.
     case queryRefused(reason: String)
     /// SQLite could not compile a query (a syntax error, an unknown table).
@@ -95,6 +113,29 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
         case .migrationChanged(let path, let version, let name):
             return "\(path) applied migration \(version) (\(name)) with different contents than this runledger carries."
+        case .invalidOutcome(let runID, let state, let outcome, let legal):
+            let list =
+                legal.isEmpty
+                ? "its lifecycle defines none" : "its lifecycle's outcomes: \(legal.joined(separator: ", "))"
+            return
+                "Run \(runID) cannot enter \(state) with outcome \(outcome); an outcome goes only with a terminal state, and \(list)."
+        case .retriesExhausted(let runID, let maxRetries):
+            return "Run \(runID) has used its \(maxRetries) retr\(maxRetries == 1 ? "y" : "ies"); its failure is final."
+        case .blockedByUpstream(let runID, let upstreams):
+            return "Run \(runID) waits for upstream runs that have not completed: \(upstreams.joined(separator: ", "))."
+        case .notBlocked(let runID, let state):
+            return "Run \(runID) is in \(state), not waiting in its lifecycle's blocked state."
+        case .concurrencyLimitReached(let job, let maxActive):
+            return
+                "Job \(job) is at its limit of \(maxActive) active runs, and the run's lifecycle has no state to skip to."
+        case .runEnded(let runID):
+            return "Run \(runID) has ended; it takes no heartbeat."
+        case .requestKeyReused(let key, let runID):
+            return "Request key \(key) was already used for another request (run \(runID))."
+        case .invalidLifecycle(let name, let problems):
+            return "Lifecycle \(name) is not valid: \(problems.joined(separator: "; "))."
+        case .lifecycleExists(let name):
+            return "A lifecycle named \(name) exists with another definition; a changed lifecycle needs a new name."
         case .queryRefused(let reason):
             return "The query was refused: \(reason); runledger sql only reads."
         case .invalidQuery(let message):

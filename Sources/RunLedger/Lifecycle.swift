@@ -49,6 +49,66 @@ public struct Lifecycle: Sendable, Hashable, Codable {
         }
     }
 
+    /// An outcome a terminal change may carry (Databricks' `result_state`), refining the
+    /// canonical type of the state it ends in.
+    public struct Outcome: Sendable, Hashable, Codable {
+        /// The outcome's name (`FAILED`, `MAXIMUM_CONCURRENT_RUNS_REACHED`).
+        public var name: String
+        /// The canonical type a run that ended with it counts as.
+        public var canonicalType: CanonicalType
+        /// What it means.
+        public var description: String
+
+        /// Makes an outcome.
+        public init(name: String, canonicalType: CanonicalType, description: String = "") {
+            self.name = name
+            self.canonicalType = canonicalType
+            self.description = description
+        }
+    }
+
+    /// The states the ledger's semantics use; each may be absent.
+    public struct Roles: Sendable, Hashable, Codable {
+        /// Where a run goes at once when its job is at its concurrency limit.
+        public var skipState: String?
+        /// The outcome that skip carries.
+        public var skipOutcome: String?
+        /// Where the sweep moves runs still waiting past their scheduled time.
+        public var lateState: String?
+        /// Where the sweep moves runs whose heartbeat stopped.
+        public var crashState: String?
+        /// Entering it counts as a retry, against a run's `maxRetries`.
+        public var retryState: String?
+        /// Where a run waits for its upstream runs.
+        public var blockedState: String?
+        /// Where a waiting run goes when its upstream runs have all completed.
+        public var releaseState: String?
+        /// Where a run goes when an upstream run fails; absent: it stays, with an annotation.
+        public var upstreamFailedState: String?
+        /// The outcome that move carries.
+        public var upstreamFailedOutcome: String?
+        /// The limit of active runs per job, for jobs without a limit of their own; nil: none.
+        public var defaultMaxActive: Int?
+
+        /// Makes roles; every one is absent by default.
+        public init(
+            skipState: String? = nil, skipOutcome: String? = nil, lateState: String? = nil, crashState: String? = nil,
+            retryState: String? = nil, blockedState: String? = nil, releaseState: String? = nil,
+            upstreamFailedState: String? = nil, upstreamFailedOutcome: String? = nil, defaultMaxActive: Int? = nil
+        ) {
+            self.skipState = skipState
+            self.skipOutcome = skipOutcome
+            self.lateState = lateState
+            self.crashState = crashState
+            self.retryState = retryState
+            self.blockedState = blockedState
+            self.releaseState = releaseState
+            self.upstreamFailedState = upstreamFailedState
+            self.upstreamFailedOutcome = upstreamFailedOutcome
+            self.defaultMaxActive = defaultMaxActive
+        }
+    }
+
     /// The lifecycle's name, its identity.
     public var name: String
     /// What the lifecycle is.
@@ -59,16 +119,29 @@ public struct Lifecycle: Sendable, Hashable, Codable {
     public var states: [State]
     /// The legal transitions.
     public var transitions: [Transition]
+    /// The outcomes terminal changes may carry.
+    public var outcomes: [Outcome]
+    /// The states the ledger's semantics use.
+    public var roles: Roles
 
     /// Makes a lifecycle.
     public init(
-        name: String, description: String = "", isBuiltin: Bool = false, states: [State], transitions: [Transition]
+        name: String, description: String = "", isBuiltin: Bool = false, states: [State], transitions: [Transition],
+        outcomes: [Outcome] = [], roles: Roles = Roles()
     ) {
         self.name = name
         self.description = description
         self.isBuiltin = isBuiltin
         self.states = states
         self.transitions = transitions
+        self.outcomes = outcomes
+        self.roles = roles
+    }
+
+    /// The canonical type a run in `state` counts as, refined by its outcome if it has one.
+    public func canonicalType(of state: String, outcome: String? = nil) -> CanonicalType? {
+        if let outcome, let refined = outcomes.first(where: { $0.name == outcome }) { return refined.canonicalType }
+        return self.state(named: state)?.canonicalType
     }
 
     /// The state named `name`, if the lifecycle has it.

@@ -1,6 +1,6 @@
-/// A run with its whole history and its lifecycle, read in one snapshot: what a timeline
-/// display needs.
-public struct RunTimeline: Sendable, Hashable {
+/// A run with its whole history, its lifecycle, its place in a retry chain, its upstream runs
+/// and annotations, read in one snapshot: what a timeline display needs.
+public struct RunTimeline: Sendable {
     /// The run.
     public var run: Run
     /// Its lifecycle's definition.
@@ -15,10 +15,17 @@ public struct RunTimeline: Sendable, Hashable {
         self.changes = changes
     }
 
-    /// The canonical type of a state of this run's lifecycle.
-    public func canonicalType(of state: String) -> CanonicalType? {
-        lifecycle.state(named: state)?.canonicalType
+    /// The canonical type of a state of this run's lifecycle, refined by an outcome.
+    public func canonicalType(of state: String, outcome: String? = nil) -> CanonicalType? {
+        lifecycle.canonicalType(of: state, outcome: outcome)
     }
+
+    /// The runs that retry or resubmit this one.
+    public var children: [String] = []
+    /// The upstream runs this one waits for, each with whether it has completed.
+    public var upstreams: [(id: String, isCompleted: Bool)] = []
+    /// Facts about the run that did not move it.
+    public var annotations: [Annotation] = []
 
     /// Seconds the run spent in the state that the change at `index` left (nil for the first).
     public func secondsInPreviousState(at index: Int) -> Double? {
@@ -47,7 +54,11 @@ extension Ledger {
             guard let lifecycle = try store.lifecycles(named: run.lifecycle).first else {
                 throw LedgerError.noSuchLifecycle(name: run.lifecycle)
             }
-            return RunTimeline(run: run, lifecycle: lifecycle, changes: changes)
+            var timeline = RunTimeline(run: run, lifecycle: lifecycle, changes: changes)
+            timeline.children = try store.children(of: runID)
+            timeline.upstreams = try store.upstreams(of: runID)
+            timeline.annotations = try store.annotations(of: runID)
+            return timeline
         }
     }
 }

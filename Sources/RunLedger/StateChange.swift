@@ -18,11 +18,16 @@ public struct StateChange: Sendable, Hashable, Codable {
     public var reason: String?
     /// JSON metadata, as text.
     public var metadata: String?
+    /// The outcome a terminal change carried (Databricks' `result_state`), if any.
+    public var outcome: String?
+    /// The client's request key, if the change was made with one.
+    public var requestKey: String?
 
     /// Makes a change value (the ledger makes these; tests and tools may too).
     public init(
         seq: Int64, runID: String, from: String?, to: String, at: Timestamp, action: String? = nil,
-        actor: String? = nil, reason: String? = nil, metadata: String? = nil
+        actor: String? = nil, reason: String? = nil, metadata: String? = nil, outcome: String? = nil,
+        requestKey: String? = nil
     ) {
         self.seq = seq
         self.runID = runID
@@ -33,5 +38,7 @@ public struct StateChange: Sendable, Hashable, Codable {
         self.actor = actor
         self.reason = reason
         self.metadata = metadata
+        self.outcome = outcome
+        self.requestKey = requestKey
     }
 }

@@ -11,12 +11,15 @@ struct Store {
     /// The columns `decodeRun` reads, in order.
     static let runColumns = """
         r.id, r.job, r.lifecycle, r.state, r.created_at, r.updated_at, r.created_by, r.created_reason,
-        r.attempt, r.parent_id, r.scheduled_at, r.heartbeat_at, r.meta, s.canonical_type, s.is_terminal
+        r.attempt, r.parent_id, r.scheduled_at, r.heartbeat_at, r.meta, ifnull(o.canonical_type, s.canonical_type),
+        s.is_terminal, r.ended_at, r.outcome, r.max_retries
         """
 
-    /// A run row with its state's type, joined the way `decodeRun` expects.
+    /// A run row with its state's type (refined by its outcome), joined the way `decodeRun`
+    /// expects.
     static let runFrom = """
         FROM runs AS r LEFT JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
+        LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome
         """
 
     /// Reads a run from the columns of `runColumns`, starting at `offset`.
@@ -28,10 +31,13 @@ struct Store {
             state: row.string(at: offset + 3),
             createdAt: Timestamp(rawValue: row.int64(at: offset + 4)),
             updatedAt: Timestamp(rawValue: row.int64(at: offset + 5)),
+            endedAt: row.optionalInt64(at: offset + 15).map(Timestamp.init(rawValue:)),
+            outcome: row.optionalString(at: offset + 16),
             createdBy: row.optionalString(at: offset + 6),
             createdReason: row.optionalString(at: offset + 7),
             attempt: Int(row.int64(at: offset + 8)),
             parentID: row.optionalString(at: offset + 9),
+            maxRetries: row.optionalInt64(at: offset + 17).map { Int($0) },
             scheduledAt: row.optionalInt64(at: offset + 10).map(Timestamp.init(rawValue:)),
             heartbeatAt: row.optionalInt64(at: offset + 11).map(Timestamp.init(rawValue:)),
             metadata: row.optionalString(at: offset + 12),
@@ -79,12 +85,13 @@ struct Store {
     /// Inserts a run; the triggers record its first state. Returns its key.
     func insertRun(
         id: String, job: String, lifecycle: String, state: String?, at: Timestamp, actor: String?, reason: String?,
-        attempt: Int, parentID: String?, metadata: String?
+        attempt: Int, parentID: String?, maxRetries: Int?, scheduledAt: Timestamp?, metadata: String?
     ) throws -> Int64 {
         let statement = try connection.cached(
             """
-            INSERT INTO runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt, parent_id, meta)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt, parent_id, meta,
+                              max_retries, scheduled_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { statement.reset() }
         statement.bind(id, at: 1)
@@ -97,6 +104,8 @@ struct Store {
         statement.bind(Int64(attempt), at: 8)
         statement.bind(parentID, at: 9)
         statement.bind(metadata, at: 10)
+        statement.bind(maxRetries.map(Int64.init), at: 11)
+        statement.bind(scheduledAt?.rawValue, at: 12)
         try statement.run()
         return connection.lastInsertRowID
     }
@@ -148,15 +157,42 @@ struct Store {
 
     // MARK: - History
 
+    /// The columns `decodeChange` reads, of `state_changes AS c`.
+    static let changeColumns =
+        "c.seq, c.from_state, c.to_state, c.at, c.action, c.actor, c.reason, c.meta, c.outcome, c.request_key"
+
+    /// Reads a change from the columns of `changeColumns`.
+    static func decodeChange(_ row: Statement, runID: String) -> StateChange {
+        StateChange(
+            seq: row.int64(at: 0), runID: runID, from: row.optionalString(at: 1), to: row.string(at: 2),
+            at: Timestamp(rawValue: row.int64(at: 3)), action: row.optionalString(at: 4),
+            actor: row.optionalString(at: 5),
+            reason: row.optionalString(at: 6), metadata: row.optionalString(at: 7), outcome: row.optionalString(at: 8),
+            requestKey: row.optionalString(at: 9))
+    }
+
+    /// The change made with this request key, and its run's id, if there is one.
+    func change(requestKey: String) throws -> StateChange? {
+        let statement = try connection.cached(
+            """
+            SELECT \(Self.changeColumns), r.id FROM state_changes AS c JOIN runs AS r ON r.num = c.run_num
+            WHERE c.request_key = ?
+            """)
+        defer { statement.reset() }
+        statement.bind(requestKey, at: 1)
+        guard try statement.step() else { return nil }
+        return Self.decodeChange(statement, runID: statement.string(at: 10))
+    }
+
     /// Appends a change to the run's history; the triggers check it. Returns its `seq`.
     func insertChange(
         runNum: Int64, from: String, to: String, at: Timestamp, action: String?, actor: String?, reason: String?,
-        metadata: String?
+        metadata: String?, outcome: String?, requestKey: String?
     ) throws -> Int64 {
         let statement = try connection.cached(
             """
-            INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { statement.reset() }
         statement.bind(runNum, at: 1)
@@ -167,6 +203,8 @@ struct Store {
         statement.bind(actor, at: 6)
         statement.bind(reason, at: 7)
         statement.bind(metadata, at: 8)
+        statement.bind(outcome, at: 9)
+        statement.bind(requestKey, at: 10)
         try statement.run()
         return connection.lastInsertRowID
     }
@@ -176,7 +214,7 @@ struct Store {
     func history(of runID: String, after seq: Int64 = 0) throws -> [StateChange]? {
         let statement = try connection.cached(
             """
-            SELECT c.seq, c.from_state, c.to_state, c.at, c.action, c.actor, c.reason, c.meta
+            SELECT \(Self.changeColumns)
             FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
             WHERE r.id = ? AND c.seq > ? ORDER BY c.seq
             """)
@@ -184,14 +222,7 @@ struct Store {
         statement.bind(runID, at: 1)
         statement.bind(seq, at: 2)
         var changes: [StateChange] = []
-        while try statement.step() {
-            changes.append(
-                StateChange(
-                    seq: statement.int64(at: 0), runID: runID, from: statement.optionalString(at: 1),
-                    to: statement.string(at: 2), at: Timestamp(rawValue: statement.int64(at: 3)),
-                    action: statement.optionalString(at: 4), actor: statement.optionalString(at: 5),
-                    reason: statement.optionalString(at: 6), metadata: statement.optionalString(at: 7)))
-        }
+        while try statement.step() { changes.append(Self.decodeChange(statement, runID: runID)) }
         if changes.isEmpty, try head(of: runID) == nil { return nil }
         return changes
     }
@@ -304,6 +335,19 @@ struct Store {
                 Lifecycle.Transition(
                     from: transitions.string(at: 1), to: transitions.string(at: 2),
                     action: transitions.optionalString(at: 3), description: transitions.string(at: 4)))
+        }
+        let outcomes = try connection.cached(
+            "SELECT lifecycle, outcome, canonical_type, description FROM lifecycle_outcomes\(filter) ORDER BY lifecycle, rowid"
+        )
+        defer { outcomes.reset() }
+        if let name { outcomes.bind(name, at: 1) }
+        while try outcomes.step() {
+            guard let at = index[outcomes.string(at: 0)] else { continue }
+            lifecycles[at].outcomes.append(
+                Lifecycle.Outcome(
+                    name: outcomes.string(at: 1),
+                    canonicalType: CanonicalType(rawValue: outcomes.string(at: 2)) ?? .failed,
+                    description: outcomes.string(at: 3)))
         }
         return lifecycles
     }

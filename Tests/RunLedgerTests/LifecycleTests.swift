@@ -76,7 +76,8 @@ struct LifecycleLibraryTests {
     static func walk(_ steps: [String], lifecycle: String, in ledger: Ledger, id: String = RunID.uuidV7()) throws
         -> String
     {
-        let run = try ledger.start(job: "job-\(lifecycle)", lifecycle: lifecycle, id: id, state: steps[0])
+        // One job per run: Databricks allows one active run per job by default.
+        let run = try ledger.start(job: "job-\(id)", lifecycle: lifecycle, id: id, state: steps[0])
         for step in steps.dropFirst() {
             if step.hasPrefix("act:") {
                 try ledger.perform(String(step.dropFirst(4)), on: run.id)
@@ -156,7 +157,7 @@ struct LifecycleForeignClientTests {
     /// The SQL that starts run `id` and walks it.
     static func walkSQL(_ steps: [String], lifecycle: String, id: String) -> String {
         var sql =
-            "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'job', '\(lifecycle)', '\(steps[0])');\n"
+            "INSERT INTO runs (id, job, lifecycle, state) VALUES ('\(id)', 'job-\(id)', '\(lifecycle)', '\(steps[0])');\n"
         for step in steps.dropFirst() {
             if step.hasPrefix("act:") {
                 let action = step.dropFirst(4)

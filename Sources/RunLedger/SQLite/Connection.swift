@@ -74,6 +74,9 @@ final class Connection {
     /// The rowid of the last row inserted by this connection (`sqlite3_last_insert_rowid`).
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE, not counting triggers (`sqlite3_changes64`).
+    var changes: Int64 { sqlite3_changes64(handle) }
+
     /// Whether the connection was opened read-only.
     var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
