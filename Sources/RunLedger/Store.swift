@@ -295,16 +295,26 @@ struct Store {
         var lifecycles: [Lifecycle] = []
         var index: [String: Int] = [:]
         let heads = try connection.cached(
-            "SELECT name, description, is_builtin FROM lifecycles\(name == nil ? "" : " WHERE name = ?1") ORDER BY name"
-        )
+            """
+            SELECT name, description, is_builtin, skip_state, skip_outcome, late_state, crash_state, retry_state,
+                   blocked_state, release_state, upstream_failed_state, upstream_failed_outcome, default_max_active
+            FROM lifecycles\(name == nil ? "" : " WHERE name = ?1") ORDER BY name
+            """)
         defer { heads.reset() }
         if let name { heads.bind(name, at: 1) }
         while try heads.step() {
             index[heads.string(at: 0)] = lifecycles.count
+            let roles = Lifecycle.Roles(
+                skipState: heads.optionalString(at: 3), skipOutcome: heads.optionalString(at: 4),
+                lateState: heads.optionalString(at: 5), crashState: heads.optionalString(at: 6),
+                retryState: heads.optionalString(at: 7), blockedState: heads.optionalString(at: 8),
+                releaseState: heads.optionalString(at: 9), upstreamFailedState: heads.optionalString(at: 10),
+                upstreamFailedOutcome: heads.optionalString(at: 11),
+                defaultMaxActive: heads.optionalInt64(at: 12).map { Int($0) })
             lifecycles.append(
                 Lifecycle(
                     name: heads.string(at: 0), description: heads.string(at: 1), isBuiltin: heads.int64(at: 2) != 0,
-                    states: [], transitions: []))
+                    states: [], transitions: [], roles: roles))
         }
         let states = try connection.cached(
             """

@@ -36,10 +36,18 @@ struct ActCommand: ParsableCommand {
     @Option(help: "JSON metadata stored with the change.")
     var meta: String?
 
+    @Option(help: "For a terminal state, an outcome its lifecycle defines (Databricks: SUCCESS, FAILED...).")
+    var outcome: String?
+
+    @Option(help: "A key for this request: repeating it returns the first result and records nothing.")
+    var requestKey: String?
+
     func run() throws {
         let at = try at.map { try TimeArgument.parse($0, option: "--at") }
         let ledger = try global.open(.readWrite)
-        let change = try ledger.perform(action, on: runID, expecting: expect, at: at, reason: reason, metadata: meta)
+        let change = try ledger.perform(
+            action, on: runID, expecting: expect, at: at, reason: reason, metadata: meta, outcome: outcome,
+            requestKey: requestKey)
         print(ChangeRows.render(change, format: output.format), terminator: "")
     }
 }

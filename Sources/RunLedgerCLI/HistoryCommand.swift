@@ -44,15 +44,18 @@ struct HistoryCommand: ParsableCommand {
         let table = ChangeRows.timeline(timeline)
         guard follow else {
             var text = ""
-            if output.format == .table { text += Self.summary(of: timeline.run) }
+            if output.format == .table { text += Self.summary(of: timeline) }
             text += output.format.render(table)
+            if output.format == .table && !timeline.annotations.isEmpty {
+                text += "\n" + OutputFormat.table.render(Self.annotations(timeline.annotations))
+            }
             print(text, terminator: "")
             return
         }
 
         // Following: print what is there, then each new change as it lands.
         switch output.format {
-        case .table: print(Self.summary(of: timeline.run) + OutputFormat.table.render(table), terminator: "")
+        case .table: print(Self.summary(of: timeline) + OutputFormat.table.render(table), terminator: "")
         case .csv: print(OutputFormat.csv.render(table), terminator: "")
         case .json:
             for row in table.rows {
@@ -65,7 +68,7 @@ struct HistoryCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: interval)
             for change in try ledger.changes(of: runID, after: current.seq) {
                 let row = ChangeRows.row(
-                    change, canonicalType: timeline.canonicalType(of: change.to),
+                    change, canonicalType: timeline.canonicalType(of: change.to, outcome: change.outcome),
                     secondsInPrevious: last.map { change.at.seconds(since: $0.at) })
                 let single = Table(columns: table.columns, rows: [row])
                 switch output.format {
@@ -81,12 +84,28 @@ struct HistoryCommand: ParsableCommand {
         }
     }
 
-    /// The table's first line: which run, where it is, and its place in a retry chain.
-    static func summary(of run: Run) -> String {
+    /// The lines above the table: which run, where it is, its place in a retry chain, and
+    /// the upstream runs it waits for.
+    static func summary(of timeline: RunTimeline) -> String {
+        let run = timeline.run
         var text = "run \(run.id)  job \(run.job)  lifecycle \(run.lifecycle)  state \(run.state)"
-        text += run.isTerminal ? " (terminal)" : " (active)"
-        text += "  attempt \(run.attempt)"
-        if let parent = run.parentID { text += "  parent \(parent)" }
+        if let outcome = run.outcome { text += " [\(outcome)]" }
+        text += run.isTerminal ? " (terminal, \(run.canonicalType.rawValue))" : " (active)"
+        text += "\nattempt \(run.attempt)"
+        if let maxRetries = run.maxRetries { text += " of at most \(maxRetries + 1)" }
+        if let parent = run.parentID { text += ", retrying \(parent)" }
+        if !timeline.children.isEmpty { text += ", retried by \(timeline.children.joined(separator: ", "))" }
+        if !timeline.upstreams.isEmpty {
+            let upstreams = timeline.upstreams.map { "\($0.id) (\($0.isCompleted ? "completed" : "not completed"))" }
+            text += "\nwaits for \(upstreams.joined(separator: ", "))"
+        }
         return text + "\n"
+    }
+
+    /// The run's annotations as a table.
+    static func annotations(_ annotations: [Annotation]) -> Table {
+        Table(
+            columns: [.init("at"), .init("kind"), .init("actor"), .init("reason"), .init("meta")],
+            rows: annotations.map { [.time($0.at), .text($0.kind), Cell($0.actor), Cell($0.reason), Cell(json: $0.metadata)] })
     }
 }

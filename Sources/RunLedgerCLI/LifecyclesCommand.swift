@@ -4,6 +4,15 @@ import RunLedger
 struct LifecyclesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lifecycles",
+        abstract: "List the lifecycles, show one, or define your own.",
+        subcommands: [ShowLifecyclesCommand.self, DefineLifecycleCommand.self],
+        defaultSubcommand: ShowLifecyclesCommand.self
+    )
+}
+
+struct ShowLifecyclesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "List the lifecycles, or show one: its states, transitions, or a diagram.",
         discussion: """
             Without a name: each lifecycle with its numbers of states and transitions and its \

@@ -28,6 +28,8 @@ struct RunLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, StartCommand.self, TransitionCommand.self, ActCommand.self, HistoryCommand.self,
             RunsCommand.self, StatsCommand.self, SQLCommand.self, LifecyclesCommand.self, VerifyCommand.self,
+            HeartbeatCommand.self, SweepCommand.self, ReleaseCommand.self, AnnotateCommand.self, JobsCommand.self,
+            PruneCommand.self,
         ]
     )
 

@@ -13,6 +13,7 @@ struct RunsCommand: ParsableCommand {
               runledger runs --job nightly-etl --terminal --since 24h
               runledger runs --lifecycle domino --active --format json
               runledger runs --state Running --limit 0 --format csv
+              runledger runs --chain 0193...
             """
     )
 
@@ -43,6 +44,9 @@ struct RunsCommand: ParsableCommand {
     @Option(help: "At most this many runs (0: all).")
     var limit = 100
 
+    @Option(help: "Only the retry chain this run belongs to, from its root, by attempt.")
+    var chain: String?
+
     func validate() throws {
         if active && terminal { throw ValidationError("--active and --terminal exclude each other.") }
         if limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit).") }
@@ -52,6 +56,10 @@ struct RunsCommand: ParsableCommand {
         let since = try since.map { try TimeArgument.parse($0, option: "--since") }
         let until = try until.map { try TimeArgument.parse($0, option: "--until") }
         let ledger = try global.open(.readOnly)
+        if let chain {
+            print(output.format.render(RunRows.table(try ledger.chain(of: chain))), terminator: "")
+            return
+        }
         let query = RunQuery(
             job: job, lifecycle: lifecycle, state: state, status: active ? .active : terminal ? .terminal : .any,
             createdSince: since, createdBefore: until, limit: limit == 0 ? nil : limit + 1)

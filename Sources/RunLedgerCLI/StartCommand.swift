@@ -13,6 +13,8 @@ struct StartCommand: ParsableCommand {
               runledger start nightly-etl
               runledger start render --lifecycle opencue --reason "artist submit" --meta '{"frames":"1-100"}'
               runledger start nightly-etl --lifecycle prefect --parent 0193... --reason "retry after crash"
+              runledger start load --lifecycle databricks --upstream 0193a... --upstream 0193b...
+              runledger start report --lifecycle prefect --scheduled-at 2026-11-24T06:00:00Z --max-retries 3
             """
     )
 
@@ -43,12 +45,29 @@ struct StartCommand: ParsableCommand {
     @Option(help: "The run this one retries or resubmits; the new run's attempt is one more.")
     var parent: String?
 
+    @Option(help: "An upstream run this one waits for (repeat for several).")
+    var upstream: [String] = []
+
+    @Option(help: "How many retries the run and its chain may use (default: the parent's, else no limit).")
+    var maxRetries: Int?
+
+    @Option(help: "When the run is due to start: an ISO-8601 time, or +15m from now; the sweep marks it late after that.")
+    var scheduledAt: String?
+
     func run() throws {
         let at = try at.map { try TimeArgument.parse($0, option: "--at") }
+        let scheduledAt = try scheduledAt.map { text in
+            text.hasPrefix("+")
+                ? Timestamp.now.adding(seconds: try TimeArgument.duration(String(text.dropFirst()), option: "--scheduled-at"))
+                : try TimeArgument.parse(text, option: "--scheduled-at")
+        }
         let ledger = try global.open(.create)
         let run = try ledger.start(
             job: job, lifecycle: lifecycle, id: id, state: state, at: at, reason: reason, metadata: meta,
-            parent: parent)
+            parent: parent, upstream: upstream, maxRetries: maxRetries, scheduledAt: scheduledAt)
+        if run.isTerminal, output.format == .table {
+            printNote("(run \(run.id) was recorded and moved at once to \(run.state): \(try ledger.history(of: run.id).last?.reason ?? ""))")
+        }
         switch output.format {
         case .table: print(run.id)
         case .json, .csv: print(output.format.render(RunRows.table([run])), terminator: "")

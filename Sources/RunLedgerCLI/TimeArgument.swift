@@ -18,6 +18,19 @@ enum TimeArgument {
 
     static func timestamp(_ text: String, now: Timestamp) -> Timestamp? {
         if let timestamp = Timestamp(iso8601: text) { return timestamp }
+        guard let seconds = seconds(text) else { return nil }
+        return now.adding(seconds: -seconds)
+    }
+
+    /// A duration: `90s`, `15m`, `24h`, `7d`, `2w` (or a bare number of seconds).
+    static func duration(_ text: String, option: String) throws -> Double {
+        guard let seconds = seconds(text) ?? Double(text).flatMap({ $0 >= 0 && $0.isFinite ? $0 : nil }) else {
+            throw CLIError.data("\(option) '\(text)' is not a duration such as 5s, 90s, 15m, 24h, 7d.")
+        }
+        return seconds
+    }
+
+    private static func seconds(_ text: String) -> Double? {
         guard let unit = text.last, let amount = Double(text.dropLast()), amount >= 0, amount.isFinite else {
             return nil
         }
@@ -31,6 +44,6 @@ enum TimeArgument {
         default: return nil
         }
         guard seconds < 1e10 else { return nil }
-        return now.adding(seconds: -seconds)
+        return seconds
     }
 }

@@ -13,6 +13,7 @@ struct TransitionCommand: ParsableCommand {
             Examples:
               runledger transition 0193... RUNNING
               runledger transition 0193... Completed --expect Running --reason "all tasks done"
+              runledger transition 0193... TERMINATED --outcome FAILED --request-key req-81f2
             """
     )
 
@@ -37,11 +38,18 @@ struct TransitionCommand: ParsableCommand {
     @Option(help: "JSON metadata stored with the change.")
     var meta: String?
 
+    @Option(help: "For a terminal state, an outcome its lifecycle defines (Databricks: SUCCESS, FAILED...).")
+    var outcome: String?
+
+    @Option(help: "A key for this request: repeating it returns the first result and records nothing.")
+    var requestKey: String?
+
     func run() throws {
         let at = try at.map { try TimeArgument.parse($0, option: "--at") }
         let ledger = try global.open(.readWrite)
         let change = try ledger.transition(
-            runID, to: state, expecting: expect, at: at, reason: reason, metadata: meta)
+            runID, to: state, expecting: expect, at: at, reason: reason, metadata: meta, outcome: outcome,
+            requestKey: requestKey)
         print(ChangeRows.render(change, format: output.format), terminator: "")
     }
 }

@@ -4,8 +4,8 @@ import RunLedger
 enum RunRows {
     static let columns: [Table.Column] = [
         .init("id"), .init("job"), .init("lifecycle"), .init("state"), .init("canonical_type", title: "TYPE"),
-        .init("is_terminal", title: "TERMINAL"), .init("attempt"), .init("parent_id", title: "PARENT"),
-        .init("created_at", title: "CREATED"), .init("updated_at", title: "UPDATED"),
+        .init("is_terminal", title: "TERMINAL"), .init("outcome"), .init("attempt"), .init("parent_id", title: "PARENT"),
+        .init("created_at", title: "CREATED"), .init("updated_at", title: "UPDATED"), .init("ended_at", title: "ENDED"),
     ]
 
     static func table(_ runs: [Run]) -> Table {
@@ -14,8 +14,9 @@ enum RunRows {
             rows: runs.map { run in
                 [
                     .text(run.id), .text(run.job), .text(run.lifecycle), .text(run.state),
-                    .text(run.canonicalType.rawValue), .bool(run.isTerminal), .integer(Int64(run.attempt)),
-                    Cell(run.parentID), .time(run.createdAt), .time(run.updatedAt),
+                    .text(run.canonicalType.rawValue), .bool(run.isTerminal), Cell(run.outcome),
+                    .integer(Int64(run.attempt)), Cell(run.parentID), .time(run.createdAt), .time(run.updatedAt),
+                    Cell(run.endedAt),
                 ]
             })
     }
@@ -27,7 +28,7 @@ enum ChangeRows {
     static let timelineColumns: [Table.Column] = [
         .init("seq"), .init("at"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"),
         .init("canonical_type", title: "TYPE"), .init("previous_state_seconds", title: "AFTER"),
-        .init("action"), .init("actor"), .init("reason"), .init("meta"),
+        .init("outcome"), .init("action"), .init("actor"), .init("reason"), .init("meta"),
     ]
 
     /// A whole timeline: each change with its canonical type and the time spent before it.
@@ -36,7 +37,7 @@ enum ChangeRows {
         for (index, change) in timeline.changes.enumerated() {
             table.append(
                 row(
-                    change, canonicalType: timeline.canonicalType(of: change.to),
+                    change, canonicalType: timeline.canonicalType(of: change.to, outcome: change.outcome),
                     secondsInPrevious: timeline.secondsInPreviousState(at: index)))
         }
         return table
@@ -46,16 +47,32 @@ enum ChangeRows {
     static func row(_ change: StateChange, canonicalType: CanonicalType?, secondsInPrevious: Double?) -> [Cell] {
         [
             .integer(change.seq), .time(change.at), Cell(change.from), .text(change.to), Cell(canonicalType?.rawValue),
-            Cell(seconds: secondsInPrevious), Cell(change.action), Cell(change.actor), Cell(change.reason),
-            Cell(json: change.metadata),
+            Cell(seconds: secondsInPrevious), Cell(change.outcome), Cell(change.action), Cell(change.actor),
+            Cell(change.reason), Cell(json: change.metadata),
         ]
+    }
+
+    /// Changes of any runs, as rows.
+    static func changes(_ changes: [StateChange]) -> Table {
+        Table(
+            columns: [
+                .init("seq"), .init("run_id"), .init("from_state"), .init("to_state"), .init("at"), .init("action"),
+                .init("actor"), .init("reason"), .init("outcome"),
+            ],
+            rows: changes.map { change in
+                [
+                    .integer(change.seq), .text(change.runID), Cell(change.from), .text(change.to), .time(change.at),
+                    Cell(change.action), Cell(change.actor), Cell(change.reason), Cell(change.outcome),
+                ]
+            })
     }
 
     /// One change just recorded: a line for people, a row for JSON and CSV.
     static func render(_ change: StateChange, format: OutputFormat) -> String {
         if format == .table {
             let action = change.action.map { " by \($0)" } ?? ""
-            return "\(change.runID): \(change.from ?? "-") -> \(change.to)\(action) (seq \(change.seq))\n"
+            let outcome = change.outcome.map { " [\($0)]" } ?? ""
+            return "\(change.runID): \(change.from ?? "-") -> \(change.to)\(action)\(outcome) (seq \(change.seq))\n"
         }
         let table = Table(
             columns: [
