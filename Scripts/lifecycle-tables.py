@@ -12,8 +12,17 @@ import sqlite3
 import sys
 
 
+ROLES = [("default_max_active", "default limit of active runs per job"), ("skip_state", "skip state"),
+         ("skip_outcome", "skip outcome"), ("late_state", "late state"), ("crash_state", "crash state"),
+         ("retry_state", "retry state"), ("blocked_state", "blocked state"), ("release_state", "release state"),
+         ("upstream_failed_state", "upstream-failed state"), ("upstream_failed_outcome", "upstream-failed outcome")]
+
+
 def tables(db, name):
-    lines = ["| state | canonical type | terminal | initial | meaning |", "|---|---|---|---|---|"]
+    row = db.execute(f"SELECT {', '.join(column for column, _ in ROLES)} FROM lifecycles WHERE name = ?", (name,)).fetchone()
+    roles = [f"{label} `{value}`" for (column, label), value in zip(ROLES, row) if value is not None]
+    lines = ["Roles: " + ("; ".join(roles) if roles else "none") + ".", ""]
+    lines += ["| state | canonical type | terminal | initial | meaning |", "|---|---|---|---|---|"]
     for state, canonical, terminal, initial, description in db.execute(
         "SELECT state, canonical_type, is_terminal, is_initial, description FROM lifecycle_states "
         "WHERE lifecycle = ? ORDER BY position", (name,)):
@@ -23,6 +32,10 @@ def tables(db, name):
         "SELECT from_state, to_state, action, description FROM lifecycle_transitions "
         "WHERE lifecycle = ? ORDER BY rowid", (name,)):
         lines.append(f"| `{source}` | `{target}` | {('`' + action + '`') if action else ''} | {description} |")
+    outcomes = db.execute("SELECT outcome, canonical_type, description FROM lifecycle_outcomes WHERE lifecycle = ? ORDER BY rowid", (name,)).fetchall()
+    if outcomes:
+        lines += ["", "| outcome | counts as | meaning |", "|---|---|---|"]
+        lines += [f"| `{outcome}` | {canonical} | {description} |" for outcome, canonical, description in outcomes]
     return "\n".join(lines)
 
 

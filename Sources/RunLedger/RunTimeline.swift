@@ -40,7 +40,8 @@ extension Ledger {
     /// ```swift
     /// let timeline = try ledger.timeline(of: run.id)
     /// for (index, change) in timeline.changes.enumerated() {
-    ///     print(change.to, timeline.canonicalType(of: change.to)!, timeline.secondsInPreviousState(at: index) ?? 0)
+    ///     let type = timeline.canonicalType(of: change.to, outcome: change.outcome)
+    ///     print(change.to, type?.rawValue ?? "-", timeline.secondsInPreviousState(at: index) ?? 0)
     /// }
     /// ```
     ///

@@ -211,7 +211,7 @@ extension Store {
               AND EXISTS (SELECT 1 FROM lifecycle_transitions AS t
                           WHERE t.lifecycle = r.lifecycle AND t.from_state = r.state AND t.to_state = l.late_state
                             AND t.action IS NULL)
-            ORDER BY r.scheduled_at LIMIT ?2
+            ORDER BY r.scheduled_at, r.num LIMIT ?2
             """, cutoff: cutoff, limit: limit)
     }
 
@@ -226,7 +226,7 @@ extension Store {
               AND EXISTS (SELECT 1 FROM lifecycle_transitions AS t
                           WHERE t.lifecycle = r.lifecycle AND t.from_state = r.state AND t.to_state = l.crash_state
                             AND t.action IS NULL)
-            ORDER BY r.heartbeat_at LIMIT ?2
+            ORDER BY r.heartbeat_at, r.num LIMIT ?2
             """, cutoff: cutoff, limit: limit)
     }
 

@@ -28,7 +28,9 @@ struct DefineLifecycleCommand: ParsableCommand {
     func run() throws {
         let data: Data
         do {
-            data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            data =
+                file == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw CLIError(message: "Cannot read \(file): \(error.localizedDescription).", code: ExitStatus.noInput)
         }
@@ -36,7 +38,8 @@ struct DefineLifecycleCommand: ParsableCommand {
         let ledger = try global.open(.create)
         try ledger.define(lifecycle)
         print(
-            "Lifecycle \(lifecycle.name) is defined: \(lifecycle.states.count) states, \(lifecycle.transitions.count) transitions.")
+            "Lifecycle \(lifecycle.name) is defined: \(lifecycle.states.count) states, \(lifecycle.transitions.count) transitions."
+        )
     }
 }
 

@@ -186,7 +186,11 @@ struct JobsCommand: ParsableCommand {
     func run() throws {
         if let job {
             let ledger = try global.open(.create)
-            if clear { try ledger.clearConcurrencyLimit(for: job) } else { try ledger.setConcurrencyLimit(maxActive, for: job) }
+            if clear {
+                try ledger.clearConcurrencyLimit(for: job)
+            } else {
+                try ledger.setConcurrencyLimit(maxActive, for: job)
+            }
             return
         }
         let ledger = try global.open(.readOnly)

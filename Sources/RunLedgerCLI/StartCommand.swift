@@ -51,14 +51,16 @@ struct StartCommand: ParsableCommand {
     @Option(help: "How many retries the run and its chain may use (default: the parent's, else no limit).")
     var maxRetries: Int?
 
-    @Option(help: "When the run is due to start: an ISO-8601 time, or +15m from now; the sweep marks it late after that.")
+    @Option(
+        help: "When the run is due to start: an ISO-8601 time, or +15m from now; the sweep marks it late after that.")
     var scheduledAt: String?
 
     func run() throws {
         let at = try at.map { try TimeArgument.parse($0, option: "--at") }
         let scheduledAt = try scheduledAt.map { text in
             text.hasPrefix("+")
-                ? Timestamp.now.adding(seconds: try TimeArgument.duration(String(text.dropFirst()), option: "--scheduled-at"))
+                ? Timestamp.now.adding(
+                    seconds: try TimeArgument.duration(String(text.dropFirst()), option: "--scheduled-at"))
                 : try TimeArgument.parse(text, option: "--scheduled-at")
         }
         let ledger = try global.open(.create)
@@ -66,7 +68,9 @@ struct StartCommand: ParsableCommand {
             job: job, lifecycle: lifecycle, id: id, state: state, at: at, reason: reason, metadata: meta,
             parent: parent, upstream: upstream, maxRetries: maxRetries, scheduledAt: scheduledAt)
         if run.isTerminal, output.format == .table {
-            printNote("(run \(run.id) was recorded and moved at once to \(run.state): \(try ledger.history(of: run.id).last?.reason ?? ""))")
+            printNote(
+                "(run \(run.id) was recorded and moved at once to \(run.state): \(try ledger.history(of: run.id).last?.reason ?? ""))"
+            )
         }
         switch output.format {
         case .table: print(run.id)

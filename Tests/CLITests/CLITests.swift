@@ -63,10 +63,11 @@ struct CLITests {
             let history = try runledger(["--db", path, "history", id], in: directory)
             #expect(history.status == 0)
             let lines = history.stdout.split(separator: "\n")
-            #expect(lines.count == 5)  // summary, heading, three changes
+            #expect(lines.count == 6)  // two summary lines, heading, three changes
             #expect(lines[0].contains("lifecycle prefect") && lines[0].contains("state Running (active)"))
-            #expect(lines[1].hasPrefix("SEQ") && lines[1].contains("TYPE"))
-            #expect(lines[4].contains("Pending") && lines[4].contains("Running") && lines[4].contains("RUNNING"))
+            #expect(lines[1] == "attempt 1")
+            #expect(lines[2].hasPrefix("SEQ") && lines[2].contains("TYPE"))
+            #expect(lines[5].contains("Pending") && lines[5].contains("Running") && lines[5].contains("RUNNING"))
         }
     }
 
@@ -100,9 +101,12 @@ struct CLITests {
             #expect(
                 header.starts(with: ["seq", "at", "from_state", "to_state", "canonical_type", "previous_state_seconds"])
             )
-            #expect(table[3][header.firstIndex(of: "reason")!] == "user, \"stop\"")
-            #expect(table[3][header.firstIndex(of: "previous_state_seconds")!] == "90")
-            #expect(table[1][header.firstIndex(of: "from_state")!] == "")
+            let reason = try #require(header.firstIndex(of: "reason"))
+            let previous = try #require(header.firstIndex(of: "previous_state_seconds"))
+            let from = try #require(header.firstIndex(of: "from_state"))
+            #expect(table[3][reason] == "user, \"stop\"")
+            #expect(table[3][previous] == "90")
+            #expect(table[1][from] == "")
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 struct LedgerTests {
     @Test func startRecordsTheRunAndItsFirstState() throws {
         try withTemporaryLedger(.init(durability: .normal, actor: "tester")) { ledger, _ in
-            let at = Timestamp(iso8601: "2026-01-02T03:04:05Z")!
+            let at = try #require(Timestamp(iso8601: "2026-01-02T03:04:05Z"))
             let run = try ledger.start(
                 job: "etl", lifecycle: "prefect", id: "run-1", at: at, reason: "nightly", metadata: #"{"k": 1}"#)
             #expect(run.id == "run-1")
@@ -203,7 +203,7 @@ struct LedgerTests {
 
     @Test func runsMatchTheirQuery() throws {
         try withTemporaryLedger { ledger, _ in
-            let base = Timestamp(iso8601: "2026-01-01T00:00:00Z")!
+            let base = try #require(Timestamp(iso8601: "2026-01-01T00:00:00Z"))
             for index in 0..<6 {
                 let run = try ledger.start(
                     job: index % 2 == 0 ? "even" : "odd", lifecycle: index < 3 ? "canonical" : "prefect",

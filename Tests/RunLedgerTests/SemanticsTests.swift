@@ -151,7 +151,8 @@ struct SemanticsTests {
             let first = try ledger.start(job: "render", lifecycle: "opencue", id: "c1", maxRetries: 1)
             try ledger.transition("c1", to: "running")
             try ledger.perform("kill", on: "c1")
-            let second = try ledger.start(job: "render", lifecycle: "opencue", id: "c2", reason: "resubmit", parent: "c1")
+            let second = try ledger.start(
+                job: "render", lifecycle: "opencue", id: "c2", reason: "resubmit", parent: "c1")
             #expect(second.attempt == 2 && second.maxRetries == 1 && second.parentID == first.id)
             #expect(throws: LedgerError.retriesExhausted(runID: "c2", maxRetries: 1)) {
                 try ledger.start(job: "render", lifecycle: "opencue", id: "c3", parent: "c2")

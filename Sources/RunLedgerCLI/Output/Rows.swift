@@ -4,7 +4,8 @@ import RunLedger
 enum RunRows {
     static let columns: [Table.Column] = [
         .init("id"), .init("job"), .init("lifecycle"), .init("state"), .init("canonical_type", title: "TYPE"),
-        .init("is_terminal", title: "TERMINAL"), .init("outcome"), .init("attempt"), .init("parent_id", title: "PARENT"),
+        .init("is_terminal", title: "TERMINAL"), .init("outcome"), .init("attempt"),
+        .init("parent_id", title: "PARENT"),
         .init("created_at", title: "CREATED"), .init("updated_at", title: "UPDATED"), .init("ended_at", title: "ENDED"),
     ]
 
