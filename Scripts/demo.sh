@@ -47,6 +47,23 @@ show "$bin" transition "$job" RUNNING
 show "$bin" transition "$job" TERMINATING
 show "$bin" transition "$job" TERMINATED --meta '{"result_state": "SUCCESS"}'
 
+say "Databricks allows one active run per job: a second trigger is skipped at once"
+second=$(show "$bin" start warehouse-refresh-2 --lifecycle databricks)
+echo "$second"
+again=$(show "$bin" start warehouse-refresh-2 --lifecycle databricks)
+echo "$again"
+show "$bin" runs --job warehouse-refresh-2
+
+say "Dependencies: a load waits for its extract, and is released when it completes"
+extract=$(show "$bin" start extract --lifecycle databricks)
+echo "$extract"
+load=$(show "$bin" start load --lifecycle databricks --upstream "$extract")
+echo "$load"
+refused "$bin" transition "$load" RUNNING
+show "$bin" transition "$extract" RUNNING
+show "$bin" transition "$extract" TERMINATED --outcome SUCCESS
+show "$bin" history "$load"
+
 say "Compare-and-set: two schedulers race to move the same run; only one wins"
 race=$(show "$bin" start render --lifecycle domino)
 echo "$race"
