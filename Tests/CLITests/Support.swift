@@ -21,6 +21,8 @@ struct ProcessResult: CustomStringConvertible {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// Whether a signal ended the process (then `status` is the signal's number).
+    var signaled = false
 
     var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 }
@@ -67,7 +69,8 @@ final class RunningProcess {
         return ProcessResult(
             status: process.terminationStatus,
             stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
+            stderr: try String(contentsOf: errURL, encoding: .utf8),
+            signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 

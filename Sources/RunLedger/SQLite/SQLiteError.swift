@@ -12,15 +12,19 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The statement that failed, if one did; never its bound values.
     public let sql: String?
+    /// The operating system's error number behind an I/O failure (`sqlite3_system_errno`:
+    /// ENOSPC for a full disk, EACCES...), or 0.
+    public let systemErrno: Int32
 
     /// The primary result code, derived from the extended one.
     public var code: ResultCode { extendedCode.primary }
 
     /// Makes an error from its parts.
-    public init(extendedCode: ResultCode, message: String, sql: String? = nil) {
+    public init(extendedCode: ResultCode, message: String, sql: String? = nil, systemErrno: Int32 = 0) {
         self.extendedCode = extendedCode
         self.message = message
         self.sql = sql
+        self.systemErrno = systemErrno
     }
 
     /// "SQLite error 19: message - while executing `sql`".

@@ -179,7 +179,9 @@ extension SQLiteError {
             let message = sqlite3_errmsg(database).map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             // sqlite3_errcode can lag behind when the failing call did not set it (e.g. misuse).
             let useExtended = (extended & 0xFF) == (code & 0xFF)
-            self.init(extendedCode: ResultCode(rawValue: useExtended ? extended : code), message: message, sql: sql)
+            self.init(
+                extendedCode: ResultCode(rawValue: useExtended ? extended : code), message: message, sql: sql,
+                systemErrno: sqlite3_system_errno(database))
         } else {
             self.init(
                 extendedCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: sql)
