@@ -161,11 +161,11 @@ final class AckLog {
     }
 
     func append(_ text: String) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes {
-                write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+            let written = bytes[offset...].withUnsafeBytes { buffer in
+                buffer.baseAddress.map { write(descriptor, $0, buffer.count) } ?? 0
             }
             if written <= 0 { fail("cannot write the acknowledgement log", 74) }
             offset += written
