@@ -102,12 +102,12 @@ public final class Ledger: Sendable {
         var status = stat()
         if stat(path, &status) == 0 {
             guard (status.st_mode & S_IFMT) != S_IFDIR else {
-                throw LedgerError.invalidArgument(name: "ledger path", reason: "\(path) is a directory")
+                throw LedgerError.cannotOpen(path: path, reason: "it is a directory")
             }
         } else if configuration.mode != .create {
             throw LedgerError.noSuchLedger(path: path)
         }
-        let connection = try Connection(
+        var connection = try Connection(
             path: path,
             mode: configuration.mode == .readOnly ? .readOnly : .readWrite(create: configuration.mode == .create))
         let milliseconds =
@@ -116,7 +116,18 @@ public final class Ledger: Sendable {
         connection.setBusyTimeout(milliseconds: Int32(clamping: milliseconds))
         try connection.execute("PRAGMA foreign_keys = ON")
         if configuration.mode == .readOnly {
-            try Migrator().check(connection)
+            do {
+                try Migrator().check(connection)
+            } catch let error as SQLiteError
+                where (error.code == .readOnly || error.code == .cannotOpen) && !Self.folderIsWritable(of: path)
+                && !Self.hasPendingWAL(path)
+            {
+                // Reading a WAL ledger needs its -shm file, which this process cannot create
+                // in a folder it cannot write: read the file as immutable instead. (Not when a
+                // -wal file holds changes: immutable reading would not see them.)
+                connection = try Connection(path: path, mode: .immutable)
+                try Migrator().check(connection)
+            }
         } else {
             try Migrator().checkIdentity(connection)
             try Self.enableWAL(connection, timeoutMilliseconds: milliseconds)
@@ -124,6 +135,18 @@ public final class Ledger: Sendable {
             try Migrator().migrate(connection)
         }
         self.connection = SerializedConnection(connection)
+    }
+
+    /// Whether this process may create files in the folder of `path`.
+    private static func folderIsWritable(of path: String) -> Bool {
+        let folder = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        return access(folder.isEmpty ? "/" : folder, W_OK) == 0
+    }
+
+    /// Whether a non-empty -wal file sits beside the ledger.
+    private static func hasPendingWAL(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path + "-wal", &status) == 0 && status.st_size > 0
     }
 
     /// Switches the file to write-ahead logging, so readers never block the writer and

@@ -31,8 +31,11 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another ledger rule refused the statement; `rule` is the trigger's tag
     /// (`append_only`, `lifecycle_in_use`...), `message` its text.
     case ruleViolation(rule: String, message: String)
-    /// The path names no ledger file, and the ledger was opened without creating one.
+    /// The path names no ledger file (or an empty one), and the ledger was opened without
+    /// creating one.
     case noSuchLedger(path: String)
+    /// The path cannot hold a ledger (a directory).
+    case cannotOpen(path: String, reason: String)
     /// The file is an SQLite database, but not a runledger ledger.
     case notALedger(path: String)
     /// The ledger was written by a newer runledger, whose schema this one does not know.
@@ -102,7 +105,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ruleViolation(let rule, let message):
             return "The ledger refused the change (\(rule)): \(message)."
         case .noSuchLedger(let path):
-            return "No ledger file at \(path)."
+            return "No ledger file at \(path) (missing or empty); runledger init creates one."
+        case .cannotOpen(let path, let reason):
+            return "Cannot open \(path) as a ledger: \(reason)."
         case .notALedger(let path):
             return "\(path) is an SQLite database but not a runledger ledger."
         case .schemaTooNew(let path, let version, let supported):

@@ -79,6 +79,7 @@ enum ExitStatus {
         switch error {
         case .noSuchRun, .noSuchLedger: noInput
         case .expectedStateConflict: tempFail
+        case .cannotOpen: ioError
         default: dataError
         }
     }

@@ -31,7 +31,10 @@ enum TimeArgument {
     }
 
     private static func seconds(_ text: String) -> Double? {
-        guard let unit = text.last, let amount = Double(text.dropLast()), amount >= 0, amount.isFinite else {
+        // Digits first: "+5m" or "-5m" would read as a sign, not as a direction in time.
+        guard text.first?.isASCII == true, text.first?.isNumber == true, let unit = text.last,
+            let amount = Double(text.dropLast()), amount >= 0, amount.isFinite
+        else {
             return nil
         }
         let seconds: Double

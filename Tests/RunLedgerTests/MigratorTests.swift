@@ -107,12 +107,7 @@ struct MigratorTests {
     @Test func aDirectoryIsNotALedgerPath() throws {
         try withTemporaryDirectory { directory in
             let error = try #require(throws: LedgerError.self) { try Ledger(path: directory.path) }
-            guard case .invalidArgument(let name, let reason) = error else {
-                Issue.record("expected invalidArgument, got \(error)")
-                return
-            }
-            #expect(name == "ledger path")
-            #expect(reason.contains("directory"))
+            #expect(error == .cannotOpen(path: directory.path, reason: "it is a directory"))
         }
     }
 }

@@ -6,11 +6,14 @@ internal import CSQLite
 /// is opened in SQLite's multi-thread mode (`SQLITE_OPEN_NOMUTEX`) and pays for no second lock.
 final class Connection {
     /// How to open the file.
-    enum Mode {
+    enum Mode: Equatable {
         /// Read and write; create the file if `create` is true.
         case readWrite(create: Bool)
         /// Read only. Nothing is created or changed.
         case readOnly
+        /// Read only, and the file is taken as unchangeable (`?immutable=1`): no lock and no
+        /// WAL index, so a ledger in a folder this process cannot write can still be read.
+        case immutable
     }
 
     /// How a transaction takes its locks.
@@ -37,9 +40,13 @@ final class Connection {
         switch mode {
         case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable: flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
         }
+        // > immutable=1: The immutable query parameter is a boolean that signals to SQLite that
+        // > the underlying database file is held on read-only media and cannot be modified.
+        let name = mode == .immutable ? "file:" + Self.uriEscaped(path) + "?immutable=1" : path
         var database: OpaquePointer?
-        let code = sqlite3_open_v2(path, &database, flags, nil)
+        let code = sqlite3_open_v2(name, &database, flags, nil)
         guard code == SQLITE_OK, let database else {
             // > Whether or not an error occurs when it is opened, resources associated with the
             // > database connection handle should be released by passing it to sqlite3_close().
@@ -53,6 +60,20 @@ final class Connection {
         // Double-quoted string literals are a misfeature: "x" must name a column, never be text.
         _ = csqlite_db_config_int(database, SQLITE_DBCONFIG_DQS_DML, 0)
         _ = csqlite_db_config_int(database, SQLITE_DBCONFIG_DQS_DDL, 0)
+    }
+
+    /// A path as the path of a `file:` URI: `%`, `?` and `#` percent-encoded.
+    private static func uriEscaped(_ path: String) -> String {
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     deinit {
