@@ -31,5 +31,8 @@ trap 'rm -rf "$scratch"' EXIT
 python3 Scripts/lifecycle-tables.py "$scratch/tables.db" README.md --check
 Scripts/render-diagrams.sh --check
 
+echo "== the OpenLineage client and jsonschema for the OpenLineage tests"
+Scripts/openlineage-venv.sh >/dev/null
+
 echo "== test"
 swift test

@@ -29,7 +29,7 @@ struct RunLedgerCommand: ParsableCommand {
             InitCommand.self, StartCommand.self, TransitionCommand.self, ActCommand.self, HistoryCommand.self,
             RunsCommand.self, StatsCommand.self, SQLCommand.self, LifecyclesCommand.self, VerifyCommand.self,
             HeartbeatCommand.self, SweepCommand.self, ReleaseCommand.self, AnnotateCommand.self, JobsCommand.self,
-            PruneCommand.self,
+            PruneCommand.self, ImportCommand.self, ExportCommand.self,
         ]
     )
 
