@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "RunLedger", targets: ["RunLedger"]),
         .executable(name: "runledger", targets: ["RunLedgerCLI"]),
+        .executable(name: "runledger-bench", targets: ["RunLedgerBench"]),
+        .executable(name: "ledger-bench-c", targets: ["LedgerBenchC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -39,6 +41,12 @@ let package = Package(
         ),
         // Drives a ledger from another process: multi-process tests, benchmarks, reliability suites.
         .executableTarget(name: "LedgerWorkload", dependencies: ["RunLedger"]),
+        // The benchmark: the same workloads through raw C and through the library (Scripts/bench.sh).
+        .executableTarget(
+            name: "LedgerBenchC",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .executableTarget(name: "RunLedgerBench", dependencies: ["RunLedger"]),
         // CSQLite: tests compare hand-written result codes with the C constants.
         .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite"]),
         // Depends on the executables so that `swift test` builds the binaries the tests run.

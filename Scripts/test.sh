@@ -36,3 +36,12 @@ Scripts/openlineage-venv.sh >/dev/null
 
 echo "== test"
 swift test
+
+echo "== benchmark smoke run (tiny sizes: it must run, not be fast)"
+bench=$(Scripts/bench.sh --smoke 2>/dev/null)
+echo "$bench"
+for expected in "W1 " "W2-normal" "W2-full" "W3 " "W4 " "W5 " "with triggers / C without" "bytes per history row" \
+    "W5 c:" "W5 swift:"; do
+    grep -q -- "$expected" <<<"$bench" || { echo "the benchmark printed no $expected" >&2; exit 1; }
+done
+if grep -E "^W5 .*errors: [1-9]" <<<"$bench"; then echo "the benchmark's W5 had errors" >&2; exit 1; fi

@@ -1,0 +1,298 @@
+// ledger-bench-c: the benchmark workloads through SQLite's C API directly (prepared
+// statements, no wrapper), on a ledger made by runledger's own migrations. The baseline that
+// runledger-bench (the same workloads through the Swift library) is measured against.
+//
+// usage: ledger-bench-c WORKLOAD --db PATH [options]; prints one JSON object:
+//   {"workload": "...", "side": "c", "seconds": S, "operations": N, "peak_rss_kb": K, ...}
+//
+//   w1 --runs N --batch B          start N runs and move each through 4 transitions,
+//                                  B operations per transaction (synchronous=NORMAL)
+//   w2 --operations N --sync full|normal   N transitions, each its own transaction
+//   w3 --lookups N                 the full history of N random runs (by id)
+//   w4                             the stats of `runledger stats` over the whole ledger
+//   contend --operations N --seed S   compare-and-set transitions on shared runs (W5)
+//   fill --runs N                  make a ledger of N runs (5 history rows each), fast
+
+#include <malloc.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static sqlite3 *db;
+
+static void die(const char *what) {
+    fprintf(stderr, "ledger-bench-c: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
+    exit(70);
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int64_t now_micros(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static long peak_rss_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
+    fclose(f);
+    return kb;
+}
+
+static sqlite3_stmt *prepare(const char *sql) {
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) die(sql);
+    return s;
+}
+
+static void exec(const char *sql) {
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) die(sql);
+}
+
+static void step_done(sqlite3_stmt *s) {
+    if (sqlite3_step(s) != SQLITE_DONE) die(sqlite3_sql(s));
+    sqlite3_reset(s);
+}
+
+static void open_ledger(const char *path, const char *sync) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) die("open");
+    sqlite3_busy_timeout(db, 30000);
+    exec("PRAGMA journal_mode = WAL");
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA synchronous = %s", sync);
+    exec(pragma);
+    exec(getenv("BENCH_NO_FK") ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
+}
+
+static uint64_t rng_state = 1;
+static uint64_t next_random(void) {
+    rng_state += 0x9E3779B97F4A7C15ULL;
+    uint64_t z = rng_state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+// The statements the library runs for start and transition.
+static sqlite3_stmt *insert_run, *head, *insert_change;
+
+static void prepare_writes(void) {
+    insert_run = prepare(
+        "INSERT INTO runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt, parent_id, meta,"
+        " max_retries, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL, NULL)");
+    head = prepare("SELECT num, lifecycle, state, updated_at FROM runs WHERE id = ?");
+    insert_change = prepare(
+        "INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)"
+        " VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL)");
+}
+
+static void start_run(const char *id, const char *job, const char *state, int64_t at) {
+    sqlite3_bind_text(insert_run, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_run, 2, job, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_run, 3, "canonical", -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert_run, 4, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert_run, 5, at);
+    sqlite3_bind_null(insert_run, 6);
+    sqlite3_bind_null(insert_run, 7);
+    step_done(insert_run);
+}
+
+// Looks the run up by id (as a client with only the id must), then appends the change.
+// Returns 0 on success, 1 if `expected` is given and the run is elsewhere.
+static int transition(const char *id, const char *to, const char *expected, int64_t at) {
+    sqlite3_bind_text(head, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(head) != SQLITE_ROW) die("no such run");
+    int64_t num = sqlite3_column_int64(head, 0);
+    char from[64];
+    snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(head, 2));
+    int64_t updated = sqlite3_column_int64(head, 3);
+    sqlite3_reset(head);
+    if (expected && strcmp(expected, from) != 0) return 1;
+    sqlite3_bind_int64(insert_change, 1, num);
+    sqlite3_bind_text(insert_change, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_change, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert_change, 4, at > updated ? at : updated);
+    step_done(insert_change);
+    return 0;
+}
+
+static const char *path_of_run[] = {"RUNNING", "PENDING", "RUNNING", "COMPLETED"};
+
+static void w1(int runs, int batch, const char *job_prefix) {
+    prepare_writes();
+    int ops = 0;
+    char id[64], job[64];
+    exec("BEGIN IMMEDIATE");
+    for (int r = 0; r < runs; r++) {
+        snprintf(id, sizeof id, "%s-%08d", job_prefix, r);
+        snprintf(job, sizeof job, "job-%d", r % 100);
+        int64_t at = now_micros();
+        start_run(id, job, "PENDING", at);
+        if (++ops % batch == 0) { exec("COMMIT"); exec("BEGIN IMMEDIATE"); }
+        for (int t = 0; t < 4; t++) {
+            transition(id, path_of_run[t], NULL, now_micros());
+            if (++ops % batch == 0) { exec("COMMIT"); exec("BEGIN IMMEDIATE"); }
+        }
+    }
+    exec("COMMIT");
+}
+
+static void w2(int operations) {
+    prepare_writes();
+    // The template has runs w2-0 .. w2-999 in PENDING; each transition flips one.
+    char id[64];
+    for (int i = 0; i < operations; i++) {
+        snprintf(id, sizeof id, "w2-%d", i % 1000);
+        const char *to = (i / 1000) % 2 == 0 ? "RUNNING" : "PENDING";
+        exec("BEGIN IMMEDIATE");
+        transition(id, to, NULL, now_micros());
+        exec("COMMIT");
+    }
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double w3(int lookups, int runs) {
+    sqlite3_stmt *history = prepare(
+        "SELECT c.seq, c.from_state, c.to_state, c.at, c.action, c.actor, c.reason, c.meta, c.outcome, c.request_key"
+        " FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num WHERE r.id = ? AND c.seq > ? ORDER BY c.seq");
+    double *times = malloc(sizeof(double) * lookups);
+    char id[64];
+    long rows = 0;
+    for (int i = 0; i < lookups; i++) {
+        snprintf(id, sizeof id, "fill-%08d", (int)(next_random() % (uint64_t)runs));
+        double t0 = now_seconds();
+        exec("BEGIN");
+        sqlite3_bind_text(history, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(history, 2, 0);
+        while (sqlite3_step(history) == SQLITE_ROW) {
+            // Materialize each row as a client would.
+            for (int c = 1; c < 10; c++) {
+                const unsigned char *text = sqlite3_column_text(history, c);
+                if (text) { char *copy = strdup((const char *)text); free(copy); }
+            }
+            rows++;
+        }
+        sqlite3_reset(history);
+        exec("COMMIT");
+        times[i] = now_seconds() - t0;
+    }
+    qsort(times, lookups, sizeof(double), cmp_double);
+    double median = times[lookups / 2];
+    free(times);
+    if (rows == 0) die("no history rows read");
+    return median;
+}
+
+static double percentile(double *sorted, long n, double p) {
+    long index = (long)((p / 100.0) * n + 0.999999) - 1;
+    if (index < 0) index = 0;
+    if (index >= n) index = n - 1;
+    return sorted[index];
+}
+
+static void w4(void) {
+    // The queries of `runledger stats` (grouped by job), and the same arithmetic.
+    sqlite3_stmt *current = prepare(
+        "SELECT r.job, r.lifecycle, r.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, count(*),"
+        " s.canonical_type FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state"
+        " LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome WHERE 1"
+        " GROUP BY 1, 2, 3, 4");
+    long groups = 0;
+    while (sqlite3_step(current) == SQLITE_ROW) groups++;
+    sqlite3_finalize(current);
+    sqlite3_stmt *durations = prepare("SELECT r.job, r.ended_at - r.created_at FROM runs AS r WHERE 1 AND r.ended_at IS NOT NULL");
+    long cap = 1 << 20, n = 0;
+    double *values = malloc(sizeof(double) * cap);
+    while (sqlite3_step(durations) == SQLITE_ROW) {
+        if (n == cap) { cap *= 2; values = realloc(values, sizeof(double) * cap); }
+        values[n++] = (double)sqlite3_column_int64(durations, 1) / 1e6;
+    }
+    sqlite3_finalize(durations);
+    qsort(values, n, sizeof(double), cmp_double);
+    double p50 = n ? percentile(values, n, 50) : 0, p95 = n ? percentile(values, n, 95) : 0;
+    free(values);
+    sqlite3_stmt *stays = prepare(
+        "SELECT r.job, r.lifecycle, c.to_state, lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at"
+        " FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num WHERE 1");
+    long stays_count = 0;
+    double sum = 0;
+    while (sqlite3_step(stays) == SQLITE_ROW) {
+        if (sqlite3_column_type(stays, 3) == SQLITE_NULL) continue;
+        sum += (double)sqlite3_column_int64(stays, 3);
+        stays_count++;
+    }
+    sqlite3_finalize(stays);
+    if (groups == 0 || p50 < 0 || p95 < p50 || sum < 0) die("stats");
+}
+
+static int contend(int operations, int runs) {
+    prepare_writes();
+    static const char *next[][2] = {{"PENDING", "RUNNING"}, {"RUNNING", "PENDING"}};
+    char id[64];
+    int errors = 0;
+    for (int i = 0; i < operations; i++) {
+        snprintf(id, sizeof id, "w5-%d", (int)(next_random() % (uint64_t)runs));
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) { errors++; continue; }
+        sqlite3_bind_text(head, 1, id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(head) != SQLITE_ROW) die("no such run");
+        const char *state = (const char *)sqlite3_column_text(head, 2);
+        const char *to = strcmp(state, next[0][0]) == 0 ? next[0][1] : next[1][1];
+        sqlite3_reset(head);
+        transition(id, to, NULL, now_micros());
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) errors++;
+    }
+    return errors;
+}
+
+int main(int argc, char **argv) {
+    // glibc returns freed heap to the system eagerly (thousands of brk calls, each followed
+    // by page faults); the Swift runtime's process does not. Keep the heap, as it does.
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+    if (argc < 2) { fprintf(stderr, "usage: ledger-bench-c w1|w2|w3|w4|contend|fill --db PATH [options]\n"); return 64; }
+    const char *workload = argv[1], *path = NULL, *sync = "NORMAL";
+    int runs = 100000, batch = 1000, operations = 5000, lookups = 10000;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--db")) path = argv[i + 1];
+        else if (!strcmp(argv[i], "--runs")) runs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--operations")) operations = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--lookups")) lookups = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--sync")) sync = !strcmp(argv[i + 1], "full") ? "FULL" : "NORMAL";
+        else if (!strcmp(argv[i], "--seed")) rng_state = strtoull(argv[i + 1], NULL, 10);
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 64; }
+    }
+    if (!path) { fprintf(stderr, "--db is required\n"); return 64; }
+    open_ledger(path, sync);
+    double t0 = now_seconds(), extra = 0;
+    long ops = 0;
+    int errors = 0;
+    if (!strcmp(workload, "w1")) { w1(runs, batch, "w1"); ops = (long)runs * 5; }
+    else if (!strcmp(workload, "fill")) { w1(runs, 10000, "fill"); ops = (long)runs * 5; }
+    else if (!strcmp(workload, "w2")) { w2(operations); ops = operations; }
+    else if (!strcmp(workload, "w3")) { extra = w3(lookups, runs); ops = lookups; }
+    else if (!strcmp(workload, "w4")) { w4(); ops = 1; }
+    else if (!strcmp(workload, "contend")) { errors = contend(operations, 16); ops = operations; }
+    else { fprintf(stderr, "unknown workload %s\n", workload); return 64; }
+    double seconds = now_seconds() - t0;
+    printf("{\"workload\": \"%s\", \"side\": \"c\", \"seconds\": %.6f, \"operations\": %ld, \"median_seconds\": %.9f,"
+           " \"errors\": %d, \"peak_rss_kb\": %ld}\n", workload, seconds, ops, extra, errors, peak_rss_kb());
+    sqlite3_close(db);
+    return 0;
+}
