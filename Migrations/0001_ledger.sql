@@ -150,13 +150,17 @@ CREATE TABLE runs (
     meta           TEXT CHECK (meta IS NULL OR json_valid(meta))
 ) STRICT;
 
+-- No index holds runs.state: it changes with every transition, and each such index would
+-- be rewritten each time (the biggest single write cost the benchmark found).
 CREATE INDEX runs_by_job ON runs (job, created_at);
-CREATE INDEX runs_by_lifecycle ON runs (lifecycle, state);
+CREATE INDEX runs_by_lifecycle ON runs (lifecycle);
 CREATE INDEX runs_by_created_at ON runs (created_at);
 CREATE INDEX runs_by_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;
--- Active runs only: concurrency limits and the sweep look here.
+-- Active runs only: concurrency limits count here; an entry changes once, when the run ends.
 CREATE INDEX runs_active_by_job ON runs (job) WHERE ended_at IS NULL;
-CREATE INDEX runs_active_by_state ON runs (lifecycle, state) WHERE ended_at IS NULL;
+-- Only runs that use schedules or heartbeats, while active: what the sweep looks for.
+CREATE INDEX runs_waiting_for_schedule ON runs (scheduled_at) WHERE ended_at IS NULL AND scheduled_at IS NOT NULL;
+CREATE INDEX runs_sending_heartbeats ON runs (heartbeat_at) WHERE ended_at IS NULL AND heartbeat_at IS NOT NULL;
 
 -- ---------------------------------------------------------------------------------------
 -- The history, stored compactly: one append-only row per state change, naming the run by
@@ -471,14 +475,13 @@ BEGIN
             RAISE(ABORT, 'runledger:duplicate_run: a run with this num already exists')
         WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.lifecycle) THEN
             RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
-        WHEN NEW.state IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.lifecycle AND state = NEW.state
-        ) THEN
+        WHEN NEW.state IS NOT NULL AND (
+            SELECT is_initial FROM lifecycle_states WHERE lifecycle = NEW.lifecycle AND state = NEW.state
+        ) IS NULL THEN
             RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
-        WHEN NEW.state IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM lifecycle_states
-            WHERE lifecycle = NEW.lifecycle AND state = NEW.state AND is_initial = 1
-        ) THEN
+        WHEN NEW.state IS NOT NULL AND (
+            SELECT is_initial FROM lifecycle_states WHERE lifecycle = NEW.lifecycle AND state = NEW.state
+        ) = 0 THEN
             RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
         WHEN NEW.updated_at IS NOT NULL OR NEW.ended_at IS NOT NULL OR NEW.outcome IS NOT NULL THEN
             RAISE(ABORT, 'runledger:derived_state: runs.updated_at, ended_at and outcome follow state_history; leave them out')
@@ -516,6 +519,8 @@ BEGIN
         NEW.created_reason
     );
 
+    -- The limit is looked up first, once per statement; with none (the usual case), the rest
+    -- of each statement does no work.
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
     SELECT NEW.num, r.state, l.skip_state, NEW.created_at, 'runledger',
            'job ' || NEW.job || ' is at its limit of ' || limits.max_active || ' active run'
@@ -524,32 +529,30 @@ BEGIN
                 SELECT id FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num ORDER BY num LIMIT 1
               ) || ' is active', ''),
            l.skip_outcome
-    FROM runs AS r
-    JOIN lifecycles AS l ON l.name = r.lifecycle
-    JOIN (
-        SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job)
-                    THEN (SELECT max_active FROM jobs WHERE job = NEW.job)
-                    ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
-               END AS max_active
+    FROM (
+        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
+                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
+                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
+               END) AS max_active
     ) AS limits
-    WHERE r.num = NEW.num
-      AND limits.max_active IS NOT NULL
-      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active
+    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
+    JOIN lifecycles AS l ON l.name = r.lifecycle
+    WHERE (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active
       AND EXISTS (
         SELECT 1 FROM lifecycle_transitions
         WHERE lifecycle = r.lifecycle AND from_state = r.state AND to_state = l.skip_state AND action IS NULL
       );
 
     SELECT RAISE(ABORT, 'runledger:concurrency_limit: the job is at its limit of active runs and the run cannot be skipped')
-    FROM runs AS r
-    WHERE r.num = NEW.num AND r.ended_at IS NULL
-      AND (SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job)
-                       THEN (SELECT max_active FROM jobs WHERE job = NEW.job)
-                       ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) END) IS NOT NULL
-      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num)
-          >= (SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job)
-                          THEN (SELECT max_active FROM jobs WHERE job = NEW.job)
-                          ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) END);
+    FROM (
+        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
+                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
+                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
+               END) AS max_active
+    ) AS limits
+    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
+    WHERE r.ended_at IS NULL
+      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active;
 END;
 
 -- ---------------------------------------------------------------------------------------
