@@ -12,11 +12,15 @@ enum Validate {
 
     /// A name: 1 to 200 characters, no control characters (they hide in terminals and logs).
     static func name(_ value: String, as field: String) throws {
-        guard !value.isEmpty else { throw LedgerError.invalidArgument(name: field, reason: "it is empty") }
-        guard value.count <= nameLimit else {
+        let bytes = value.utf8
+        guard !bytes.isEmpty else { throw LedgerError.invalidArgument(name: field, reason: "it is empty") }
+        // Characters never outnumber UTF-8 bytes: count graphemes (slow) only for long text.
+        guard bytes.count <= nameLimit || value.count <= nameLimit else {
             throw LedgerError.invalidArgument(name: field, reason: "it is longer than \(nameLimit) characters")
         }
-        if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        // Control characters are single bytes below 0x20, or 0x7F; no byte of a multi-byte
+        // UTF-8 sequence is in that range.
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw LedgerError.invalidArgument(name: field, reason: "it contains a control character")
         }
     }
@@ -24,7 +28,7 @@ enum Validate {
     /// Free text (actor, reason): no NUL byte, at most `limit` characters.
     static func text(_ value: String?, as field: String, limit: Int) throws {
         guard let value else { return }
-        guard value.count <= limit else {
+        guard value.utf8.count <= limit || value.count <= limit else {
             throw LedgerError.invalidArgument(name: field, reason: "it is longer than \(limit) characters")
         }
         if value.utf8.contains(0) { throw LedgerError.invalidArgument(name: field, reason: "it contains a NUL byte") }
