@@ -22,6 +22,11 @@ struct Store {
         LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome
         """
 
+    /// The run with an id; built once, not at every call.
+    static let runByID = "SELECT \(runColumns) \(runFrom) WHERE r.id = ?"
+    /// The run with a compact key.
+    static let runByNum = "SELECT \(runColumns) \(runFrom) WHERE r.num = ?"
+
     /// Reads a run from the columns of `runColumns`, starting at `offset`.
     static func decodeRun(_ row: Statement, offset: Int32 = 0) -> Run {
         Run(
@@ -49,7 +54,7 @@ struct Store {
 
     /// The run with this id.
     func run(id: String) throws -> Run? {
-        let statement = try connection.cached("SELECT \(Self.runColumns) \(Self.runFrom) WHERE r.id = ?")
+        let statement = try connection.cached(Self.runByID)
         defer { statement.reset() }
         statement.bind(id, at: 1)
         return try statement.step() ? Self.decodeRun(statement) : nil
@@ -57,7 +62,7 @@ struct Store {
 
     /// The run with this compact key.
     func run(num: Int64) throws -> Run? {
-        let statement = try connection.cached("SELECT \(Self.runColumns) \(Self.runFrom) WHERE r.num = ?")
+        let statement = try connection.cached(Self.runByNum)
         defer { statement.reset() }
         statement.bind(num, at: 1)
         return try statement.step() ? Self.decodeRun(statement) : nil
@@ -161,6 +166,18 @@ struct Store {
     static let changeColumns =
         "c.seq, c.from_state, c.to_state, c.at, c.action, c.actor, c.reason, c.meta, c.outcome, c.request_key"
 
+    /// The change made with a request key, with its run's id.
+    static let changeByRequestKey = """
+        SELECT \(changeColumns), r.id FROM state_changes AS c JOIN runs AS r ON r.num = c.run_num
+        WHERE c.request_key = ?
+        """
+    /// A run's changes after a seq, in order.
+    static let historyAfter = """
+        SELECT \(changeColumns)
+        FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
+        WHERE r.id = ? AND c.seq > ? ORDER BY c.seq
+        """
+
     /// Reads a change from the columns of `changeColumns`.
     static func decodeChange(_ row: Statement, runID: String) -> StateChange {
         StateChange(
@@ -173,11 +190,7 @@ struct Store {
 
     /// The change made with this request key, and its run's id, if there is one.
     func change(requestKey: String) throws -> StateChange? {
-        let statement = try connection.cached(
-            """
-            SELECT \(Self.changeColumns), r.id FROM state_changes AS c JOIN runs AS r ON r.num = c.run_num
-            WHERE c.request_key = ?
-            """)
+        let statement = try connection.cached(Self.changeByRequestKey)
         defer { statement.reset() }
         statement.bind(requestKey, at: 1)
         guard try statement.step() else { return nil }
@@ -212,12 +225,7 @@ struct Store {
     /// The run's changes in order (those after `seq`, if given), or nil when there is no
     /// such run.
     func history(of runID: String, after seq: Int64 = 0) throws -> [StateChange]? {
-        let statement = try connection.cached(
-            """
-            SELECT \(Self.changeColumns)
-            FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
-            WHERE r.id = ? AND c.seq > ? ORDER BY c.seq
-            """)
+        let statement = try connection.cached(Self.historyAfter)
         defer { statement.reset() }
         statement.bind(runID, at: 1)
         statement.bind(seq, at: 2)

@@ -63,6 +63,13 @@ func peakRSSKilobytes() -> Int {
     return 0
 }
 
+/// Eight digits with leading zeros, as the C side's "%08d" (without Foundation's format
+/// machinery, which would be the benchmark's own cost, not the library's).
+func padded(_ number: Int) -> String {
+    let digits = String(number)
+    return digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -95,7 +102,7 @@ do {
                 let slice = pending[chunk..<min(chunk + options.batch, pending.count)]
                 try ledger.batch { batch in
                     for (run, step) in slice {
-                        let id = "w1-" + String(format: "%08d", run)
+                        let id = "w1-" + padded(run)
                         if step == 0 {
                             try batch.start(job: "job-\(run % 100)", lifecycle: "canonical", id: id, state: "PENDING")
                         } else {
@@ -117,7 +124,7 @@ do {
         times.reserveCapacity(options.lookups)
         var rows = 0
         for _ in 0..<options.lookups {
-            let id = "fill-" + String(format: "%08d", Int(generator.next() % UInt64(options.runs)))
+            let id = "fill-" + padded(Int(generator.next() % UInt64(options.runs)))
             times.append(try seconds { rows += try ledger.history(of: id).count })
         }
         if rows == 0 { fail("no history rows read") }
