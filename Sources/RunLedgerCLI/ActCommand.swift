@@ -24,30 +24,15 @@ struct ActCommand: ParsableCommand {
     @Argument(help: "The action, as the run's lifecycle names it.")
     var action: String
 
-    @Option(help: "Act only if the run is in this state now.")
-    var expect: String?
-
-    @Option(help: "When the change happened: \(TimeArgument.help) (default: now).")
-    var at: String?
-
-    @Option(help: "Why.")
-    var reason: String?
-
-    @Option(help: "JSON metadata stored with the change.")
-    var meta: String?
-
-    @Option(help: "For a terminal state, an outcome its lifecycle defines (Databricks: SUCCESS, FAILED...).")
-    var outcome: String?
-
-    @Option(help: "A key for this request: repeating it returns the first result and records nothing.")
-    var requestKey: String?
+    @OptionGroup var change: ChangeOptions
 
     func run() throws {
-        let at = try at.map { try TimeArgument.parse($0, option: "--at") }
+        let at = try change.time()
         let ledger = try global.open(.readWrite)
         let change = try ledger.perform(
-            action, on: runID, expecting: expect, at: at, reason: reason, metadata: meta, outcome: outcome,
-            requestKey: requestKey)
+            action, on: runID, expecting: change.expect, at: at, reason: change.reason, metadata: change.meta,
+            outcome: change.outcome,
+            requestKey: change.requestKey)
         print(ChangeRows.render(change, format: output.format), terminator: "")
     }
 }
