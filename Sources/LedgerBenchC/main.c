@@ -209,10 +209,11 @@ static double percentile(double *sorted, long n, double p) {
 static void w4(void) {
     // The queries of `runledger stats` (grouped by job), and the same arithmetic.
     sqlite3_stmt *current = prepare(
-        "SELECT r.job, r.lifecycle, r.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, count(*),"
-        " s.canonical_type FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state"
-        " LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome WHERE 1"
-        " GROUP BY 1, 2, 3, 4");
+        "SELECT g.grp, g.lifecycle, g.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, g.n,"
+        " s.canonical_type FROM (SELECT r.job AS grp, r.lifecycle, r.state, r.outcome, count(*) AS n"
+        " FROM runs AS r WHERE 1 GROUP BY 1, 2, 3, 4) AS g"
+        " JOIN lifecycle_states AS s ON s.lifecycle = g.lifecycle AND s.state = g.state"
+        " LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = g.lifecycle AND o.outcome = g.outcome");
     long groups = 0;
     while (sqlite3_step(current) == SQLITE_ROW) groups++;
     sqlite3_finalize(current);

@@ -57,14 +57,18 @@ private struct StatsReader {
         var stateIndex: [String: [String: Int]] = [:]  // group -> "lifecycle\u{0}state" -> index
 
         // Runs per group and current state.
+        // Group the runs first, then look up each group's state: one lookup per group, not
+        // per run.
         let current = try statement(
             """
-            SELECT \(groupColumn), r.lifecycle, r.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal,
-                   count(*), s.canonical_type
-            FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
-            LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome
-            WHERE \(filter.sql)
-            GROUP BY 1, 2, 3, 4
+            SELECT g.grp, g.lifecycle, g.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, g.n,
+                   s.canonical_type
+            FROM (
+                SELECT \(groupColumn) AS grp, r.lifecycle, r.state, r.outcome, count(*) AS n
+                FROM runs AS r WHERE \(filter.sql) GROUP BY 1, 2, 3, 4
+            ) AS g
+            JOIN lifecycle_states AS s ON s.lifecycle = g.lifecycle AND s.state = g.state
+            LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = g.lifecycle AND o.outcome = g.outcome
             """)
         defer { current.reset() }
         while try current.step() {
