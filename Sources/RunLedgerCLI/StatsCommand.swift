@@ -93,7 +93,9 @@ enum StatsRows {
         return table
     }
 
-    static func states(_ stats: [RunStats], key: String?) -> Table {
+    static func states(_ stats: [RunStats], key requestedKey: String?) -> Table {
+        // Grouped by lifecycle, the group is the lifecycle column already.
+        let key = requestedKey == "lifecycle" ? nil : requestedKey
         var columns: [Table.Column] = []
         if let key { columns.append(.init(key)) }
         columns += [
