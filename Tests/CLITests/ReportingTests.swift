@@ -128,6 +128,12 @@ struct ReportingTests {
                     .stdout)
             #expect(perState[0].prefix(4) == ["job", "lifecycle", "state", "canonical_type"])
             #expect(perState.count == 1 + 5)
+            let lifecycleStates = csvRows(
+                try runledger(
+                    ["--db", path, "stats", "--by", "lifecycle", "--states", "--format", "csv"], in: directory
+                ).stdout)
+            #expect(lifecycleStates[0].prefix(3) == ["lifecycle", "state", "canonical_type"])
+            #expect(Set(lifecycleStates[0]).count == lifecycleStates[0].count)
             let table = try runledger(["--db", path, "stats"], in: directory)
             #expect(table.stdout.contains("SUCCESS") && table.stdout.contains("0.5") && table.stdout.contains("13m00s"))
         }
