@@ -112,20 +112,63 @@ private struct StatsReader {
             runDurations[durations.string(at: 0), default: []].append(Double(durations.int64(at: 1)) / 1_000_000)
         }
 
-        // Time spent in each state: from a row to the next row of the same run.
+        // Time spent in each state: from a row to the next row of the same run. The rows come
+        // run by run, in order (an index walk, no window function), and each stay is the gap
+        // between two rows of one run.
         let stays = try statement(
             """
-            SELECT \(groupColumn), r.lifecycle, c.to_state,
-                   lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at
+            SELECT r.num, \(groupColumn), r.lifecycle, c.to_state, c.at
             FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
-            WHERE \(filter.sql)
+            WHERE \(filter.sql) ORDER BY r.num, c.seq
             """)
         defer { stays.reset() }
-        var stayDurations: [String: [String: [Double]]] = [:]
+        // Each state is found among its lifecycle's state names by comparing bytes, and each
+        // stay goes to a slot numbered by group, lifecycle and state: no String is made and no
+        // text is hashed per row.
+        let definitions = try Store(connection: connection).lifecycles()
+        let stateNames = definitions.map { $0.states.map(\.name) }
+        let lifecycleIndex = Dictionary(
+            uniqueKeysWithValues: definitions.enumerated().map { ($0.element.name, $0.offset) })
+        var groupNames: [String] = []
+        var groupIndex: [String: Int] = [:]
+        var slots: [Int: [Double]] = [:]
+        var currentRun: Int64 = -1
+        var group = 0
+        var lifecycle = 0
+        var previous: (state: Int, at: Int64)?
         while try stays.step() {
-            guard let micros = stays.optionalInt64(at: 3) else { continue }
-            let key = stays.string(at: 1) + "\u{0}" + stays.string(at: 2)
-            stayDurations[stays.string(at: 0), default: [:]][key, default: []].append(Double(micros) / 1_000_000)
+            let num = stays.int64(at: 0)
+            if num != currentRun {
+                currentRun = num
+                let name = stays.string(at: 1)
+                if let known = groupIndex[name] {
+                    group = known
+                } else {
+                    group = groupNames.count
+                    groupIndex[name] = group
+                    groupNames.append(name)
+                }
+                lifecycle = lifecycleIndex[stays.string(at: 2)] ?? -1
+                previous = nil
+            }
+            guard lifecycle >= 0,
+                let state = stateNames[lifecycle].firstIndex(where: { stays.text(at: 3, equals: $0) })
+            else {
+                previous = nil
+                continue
+            }
+            let at = stays.int64(at: 4)
+            if let previous {
+                slots[(group << 24) | (lifecycle << 12) | previous.state, default: []].append(
+                    Double(at - previous.at) / 1_000_000)
+            }
+            previous = (state, at)
+        }
+        var stayDurations: [String: [String: [Double]]] = [:]
+        for (slot, values) in slots {
+            let name = definitions[(slot >> 12) & 0xFFF].name
+            let state = stateNames[(slot >> 12) & 0xFFF][slot & 0xFFF]
+            stayDurations[groupNames[slot >> 24], default: [:]][name + "\u{0}" + state] = values
         }
 
         var result: [RunStats] = []

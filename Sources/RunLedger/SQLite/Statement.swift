@@ -1,5 +1,11 @@
 internal import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A prepared statement: the one owner of an `sqlite3_stmt` handle, finalized in `deinit`.
 ///
 /// Binding and reading are typed; indexes are zero-based for columns (as in the C API) and
@@ -144,6 +150,19 @@ final class Statement {
         guard let text = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    /// Whether the column's text is exactly `text`, compared byte by byte without making a
+    /// String (for scans that look at millions of rows).
+    func text(at index: Int32, equals text: String) -> Bool {
+        guard let bytes = sqlite3_column_text(handle, index) else { return false }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        var candidate = text
+        return candidate.withUTF8 { utf8 in
+            guard utf8.count == count else { return false }
+            guard let base = utf8.baseAddress else { return count == 0 }
+            return memcmp(base, bytes, count) == 0
+        }
     }
 
     /// The column as text, or nil when NULL.
