@@ -21,27 +21,13 @@ private struct StatsReader {
     let connection: Connection
     let query: StatsQuery
 
-    /// `WHERE` conditions on `runs AS r` and their arguments.
+    /// `WHERE` conditions on `runs AS r` and their arguments: the same as a run query's.
     private var filter: (sql: String, arguments: [SQLValue]) {
-        var conditions = ["1"]
-        var arguments: [SQLValue] = []
-        if let job = query.job {
-            conditions.append("r.job = ?")
-            arguments.append(.text(job))
-        }
-        if let lifecycle = query.lifecycle {
-            conditions.append("r.lifecycle = ?")
-            arguments.append(.text(lifecycle))
-        }
-        if let since = query.createdSince {
-            conditions.append("r.created_at >= ?")
-            arguments.append(.integer(since.rawValue))
-        }
-        if let before = query.createdBefore {
-            conditions.append("r.created_at < ?")
-            arguments.append(.integer(before.rawValue))
-        }
-        return (conditions.joined(separator: " AND "), arguments)
+        let (conditions, arguments) = Store.conditions(
+            of: RunQuery(
+                job: query.job, lifecycle: query.lifecycle, createdSince: query.createdSince,
+                createdBefore: query.createdBefore))
+        return ((["1"] + conditions).joined(separator: " AND "), arguments)
     }
 
     private var groupColumn: String { query.grouping == .job ? "r.job" : "r.lifecycle" }

@@ -115,8 +115,8 @@ struct Store {
         return connection.lastInsertRowID
     }
 
-    /// The runs a query matches, newest first.
-    func runs(matching query: RunQuery) throws -> [Run] {
+    /// The `WHERE` conditions of a query on `runs AS r`, and their arguments, in order.
+    static func conditions(of query: RunQuery) -> (conditions: [String], arguments: [SQLValue]) {
         var conditions: [String] = []
         var arguments: [SQLValue] = []
         if let job = query.job {
@@ -133,8 +133,8 @@ struct Store {
         }
         switch query.status {
         case .any: break
-        case .active: conditions.append("s.is_terminal = 0")
-        case .terminal: conditions.append("s.is_terminal = 1")
+        case .active: conditions.append("r.ended_at IS NULL")
+        case .terminal: conditions.append("r.ended_at IS NOT NULL")
         }
         if let since = query.createdSince {
             conditions.append("r.created_at >= ?")
@@ -144,6 +144,13 @@ struct Store {
             conditions.append("r.created_at < ?")
             arguments.append(.integer(before.rawValue))
         }
+        return (conditions, arguments)
+    }
+
+    /// The runs a query matches, newest first.
+    func runs(matching query: RunQuery) throws -> [Run] {
+        let (conditions, filterArguments) = Self.conditions(of: query)
+        var arguments = filterArguments
         var sql = "SELECT \(Self.runColumns) \(Self.runFrom)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY r.created_at DESC, r.num DESC"

@@ -44,26 +44,8 @@ struct ContentionTests {
 
             // No lost update: the ledger holds exactly the acknowledged changes, each run's
             // history chains, and its state is its last change.
-            let ledger = try Ledger(path: path, configuration: .init(mode: .readOnly))
-            var recorded: [Int64: StateChange] = [:]
-            for index in 0..<runs {
-                let history = try ledger.history(of: "shared-\(index)")
-                for change in history { recorded[change.seq] = change }
-                for (previous, next) in zip(history, history.dropFirst()) { #expect(next.from == previous.to) }
-                #expect(try ledger.run(id: "shared-\(index)")?.state == history.last?.to)
-            }
-            var acknowledged = 0
-            for seed in 1...4 {
-                let log = try String(contentsOf: directory.appendingPathComponent("acks-\(seed)"), encoding: .utf8)
-                for line in log.split(separator: "\n") {
-                    let fields = line.split(separator: " ").map(String.init)
-                    let change = try #require(recorded[Int64(fields[0]) ?? -1], "acknowledged \(line) is missing")
-                    #expect(change.runID == fields[1] && (change.from ?? "-") == fields[2] && change.to == fields[3])
-                    acknowledged += 1
-                }
-            }
-            #expect(acknowledged == recorded.count)
-            #expect(try ledger.verify().isClean)
+            let acknowledged = try checkAcknowledgedChanges(
+                ledgerPath: path, runs: runs, logs: (1...4).map { directory.appendingPathComponent("acks-\($0)") })
             print(
                 "contention suite: 4 processes x 2 threads, \(acknowledged) changes acknowledged and found, \(reads) reads, 0 locks"
             )

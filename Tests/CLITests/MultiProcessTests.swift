@@ -36,30 +36,8 @@ struct MultiProcessTests {
             }
 
             // Every acknowledged change is in the ledger, exactly as acknowledged.
-            let ledger = try Ledger(path: path, configuration: .init(mode: .readOnly))
-            var recorded: [Int64: StateChange] = [:]
-            let lifecycle = try #require(try ledger.lifecycle(named: "canonical"))
-            for index in 0..<runs {
-                let history = try ledger.history(of: "shared-\(index)")
-                for change in history { recorded[change.seq] = change }
-                #expect(history.first?.from == nil)
-                for (previous, next) in zip(history, history.dropFirst()) {
-                    #expect(next.from == previous.to)
-                    #expect(lifecycle.transitions(from: previous.to).contains { $0.to == next.to })
-                }
-                #expect(try ledger.run(id: "shared-\(index)")?.state == history.last?.to)
-            }
-            var acknowledged = 0
-            for seed in 1...3 {
-                let log = try String(contentsOf: directory.appendingPathComponent("acks-\(seed)"), encoding: .utf8)
-                for line in log.split(separator: "\n") {
-                    let fields = line.split(separator: " ").map(String.init)
-                    let change = try #require(recorded[Int64(fields[0]) ?? -1], "acknowledged \(line) is missing")
-                    #expect(change.runID == fields[1] && (change.from ?? "-") == fields[2] && change.to == fields[3])
-                    acknowledged += 1
-                }
-            }
-            #expect(acknowledged == recorded.count)
+            let acknowledged = try checkAcknowledgedChanges(
+                ledgerPath: path, runs: runs, logs: (1...3).map { directory.appendingPathComponent("acks-\($0)") })
             #expect(acknowledged > runs)
         }
     }

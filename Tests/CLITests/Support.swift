@@ -1,4 +1,5 @@
 import Foundation
+import RunLedger
 import Testing
 
 /// Where `swift test` put the binaries this package builds.
@@ -127,4 +128,43 @@ func csvRows(_ text: String) -> [[String]] {
     }
     if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
     return rows
+}
+
+/// Checks a ledger against the acknowledgement logs of `LedgerWorkload contend` writers: every
+/// run's history chains and ends in its state, and the ledger holds exactly the acknowledged
+/// changes. Returns how many there were.
+func checkAcknowledgedChanges(
+    ledgerPath: String, runs: Int, logs: [URL], sourceLocation: SourceLocation = #_sourceLocation
+)
+    throws -> Int
+{
+    let ledger = try Ledger(path: ledgerPath, configuration: .init(mode: .readOnly))
+    let lifecycle = try #require(try ledger.lifecycle(named: "canonical"), sourceLocation: sourceLocation)
+    var recorded: [Int64: StateChange] = [:]
+    for index in 0..<runs {
+        let history = try ledger.history(of: "shared-\(index)")
+        for change in history { recorded[change.seq] = change }
+        #expect(history.first?.from == nil, sourceLocation: sourceLocation)
+        for (previous, next) in zip(history, history.dropFirst()) {
+            #expect(next.from == previous.to, sourceLocation: sourceLocation)
+            #expect(
+                lifecycle.transitions(from: previous.to).contains { $0.to == next.to }, sourceLocation: sourceLocation)
+        }
+        #expect(try ledger.run(id: "shared-\(index)")?.state == history.last?.to, sourceLocation: sourceLocation)
+    }
+    var acknowledged = 0
+    for log in logs {
+        for line in try String(contentsOf: log, encoding: .utf8).split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            let change = try #require(
+                recorded[Int64(fields[0]) ?? -1], "acknowledged \(line) is missing", sourceLocation: sourceLocation)
+            #expect(
+                change.runID == fields[1] && (change.from ?? "-") == fields[2] && change.to == fields[3],
+                sourceLocation: sourceLocation)
+            acknowledged += 1
+        }
+    }
+    #expect(acknowledged == recorded.count, sourceLocation: sourceLocation)
+    #expect(try ledger.verify().isClean, sourceLocation: sourceLocation)
+    return acknowledged
 }
