@@ -46,24 +46,20 @@ extension Ledger {
         }
         let size = max(1, batchSize)
         var report = SweepReport()
-        while true {
-            let late = try batch { batch in
-                try batch.moveSwept(
-                    try batch.store.lateCandidates(scheduledBefore: now.adding(seconds: -lateAfter), limit: size)
-                ) { "late: scheduled at \($0.iso8601), not started within \(Self.seconds(lateAfter))" }
+        for (kind, threshold) in [(Store.SweepKind.late, lateAfter), (.crashed, heartbeatTimeout)] {
+            while true {
+                let moved = try batch { batch in
+                    try batch.moveSwept(
+                        try batch.store.sweepCandidates(kind, before: now.adding(seconds: -threshold), limit: size)
+                    ) { time in
+                        kind == .late
+                            ? "late: scheduled at \(time.iso8601), not started within \(Self.seconds(lateAfter))"
+                            : "heartbeat lost; last heartbeat at \(time.iso8601)"
+                    }
+                }
+                if kind == .late { report.late += moved } else { report.crashed += moved }
+                if moved.count < size { break }
             }
-            report.late += late
-            if late.count < size { break }
-        }
-        while true {
-            let crashed = try batch { batch in
-                try batch.moveSwept(
-                    try batch.store.crashCandidates(
-                        heartbeatBefore: now.adding(seconds: -heartbeatTimeout), limit: size)
-                ) { "heartbeat lost; last heartbeat at \($0.iso8601)" }
-            }
-            report.crashed += crashed
-            if crashed.count < size { break }
         }
         return report
     }

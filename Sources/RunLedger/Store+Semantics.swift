@@ -60,18 +60,6 @@ extension Store {
         return upstreams
     }
 
-    /// The runs that wait for `runID`.
-    func dependants(of runID: String) throws -> [String] {
-        let statement = try connection.cached(
-            "SELECT d.run_id FROM run_dependencies AS d JOIN runs AS r ON r.id = d.run_id WHERE d.upstream_id = ? ORDER BY r.num"
-        )
-        defer { statement.reset() }
-        statement.bind(runID, at: 1)
-        var ids: [String] = []
-        while try statement.step() { ids.append(statement.string(at: 0)) }
-        return ids
-    }
-
     // MARK: - Annotations
 
     /// Records an annotation; returns its id.
@@ -200,34 +188,31 @@ extension Store {
         let time: Timestamp
     }
 
-    /// Active runs still waiting past `cutoff` for their scheduled start, in a state with a
-    /// plain edge to their lifecycle's late state.
-    func lateCandidates(scheduledBefore cutoff: Timestamp, limit: Int) throws -> [SweepCandidate] {
-        try candidates(
-            """
-            SELECT r.id, r.state, l.late_state, r.scheduled_at
-            FROM runs AS r JOIN lifecycles AS l ON l.name = r.lifecycle
-            WHERE r.ended_at IS NULL AND r.scheduled_at < ?1 AND l.late_state IS NOT NULL
-              AND EXISTS (SELECT 1 FROM lifecycle_transitions AS t
-                          WHERE t.lifecycle = r.lifecycle AND t.from_state = r.state AND t.to_state = l.late_state
-                            AND t.action IS NULL)
-            ORDER BY r.scheduled_at, r.num LIMIT ?2
-            """, cutoff: cutoff, limit: limit)
+    /// What the sweep looks for: late runs (by `scheduled_at`, to the late state) or crashed
+    /// ones (by `heartbeat_at`, to the crash state).
+    enum SweepKind {
+        case late, crashed
+
+        /// Active runs whose time column is before `?1`, in a state with a plain edge to
+        /// their lifecycle's target state, oldest first, at most `?2`.
+        var sql: String {
+            let (time, target) = self == .late ? ("scheduled_at", "late_state") : ("heartbeat_at", "crash_state")
+            return """
+                SELECT r.id, r.state, l.\(target), r.\(time)
+                FROM runs AS r JOIN lifecycles AS l ON l.name = r.lifecycle
+                WHERE r.ended_at IS NULL AND r.\(time) < ?1 AND l.\(target) IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM lifecycle_transitions AS t
+                              WHERE t.lifecycle = r.lifecycle AND t.from_state = r.state AND t.to_state = l.\(target)
+                                AND t.action IS NULL)
+                ORDER BY r.\(time), r.num LIMIT ?2
+                """
+        }
     }
 
-    /// Active runs whose last heartbeat is older than `cutoff`, in a state with a plain edge
-    /// to their lifecycle's crash state.
-    func crashCandidates(heartbeatBefore cutoff: Timestamp, limit: Int) throws -> [SweepCandidate] {
-        try candidates(
-            """
-            SELECT r.id, r.state, l.crash_state, r.heartbeat_at
-            FROM runs AS r JOIN lifecycles AS l ON l.name = r.lifecycle
-            WHERE r.ended_at IS NULL AND r.heartbeat_at < ?1 AND l.crash_state IS NOT NULL
-              AND EXISTS (SELECT 1 FROM lifecycle_transitions AS t
-                          WHERE t.lifecycle = r.lifecycle AND t.from_state = r.state AND t.to_state = l.crash_state
-                            AND t.action IS NULL)
-            ORDER BY r.heartbeat_at, r.num LIMIT ?2
-            """, cutoff: cutoff, limit: limit)
+    /// The runs the sweep may move now: still waiting past `cutoff` for their scheduled start
+    /// (late), or silent since before `cutoff` (crashed).
+    func sweepCandidates(_ kind: SweepKind, before cutoff: Timestamp, limit: Int) throws -> [SweepCandidate] {
+        try candidates(kind.sql, cutoff: cutoff, limit: limit)
     }
 
     private func candidates(_ sql: String, cutoff: Timestamp, limit: Int) throws -> [SweepCandidate] {

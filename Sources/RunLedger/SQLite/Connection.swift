@@ -98,9 +98,6 @@ final class Connection {
     /// Rows changed by the last INSERT, UPDATE or DELETE, not counting triggers (`sqlite3_changes64`).
     var changes: Int64 { sqlite3_changes64(handle) }
 
-    /// Whether the connection was opened read-only.
-    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
-
     // MARK: - Statements
 
     /// Runs one or more statements that return no rows needed (`sqlite3_exec`).

@@ -84,9 +84,6 @@ final class Statement {
         }
     }
 
-    /// The number of parameters the statement takes.
-    var parameterCount: Int32 { sqlite3_bind_parameter_count(handle) }
-
     // MARK: - Stepping
 
     /// Runs the statement one step: `true` when a row is ready to read, `false` when done.
