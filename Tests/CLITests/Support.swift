@@ -37,16 +37,18 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     return try body(directory)
 }
 
-/// A started process whose output goes to files (so no pipe can fill and block it).
+/// A started process whose output goes to files (so no pipe can fill and block it). The
+/// files live in the temporary directory, never in the process's working directory, and
+/// are removed once the output is read.
 final class RunningProcess {
     let process = Process()
     private let outURL: URL
     private let errURL: URL
 
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL) throws {
-        let name = UUID().uuidString
-        outURL = directory.appendingPathComponent("\(name).out")
-        errURL = directory.appendingPathComponent("\(name).err")
+        let name = "runledger-cli-tests-\(UUID().uuidString)"
+        outURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).out")
+        errURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -67,6 +69,10 @@ final class RunningProcess {
 
     func wait() throws -> ProcessResult {
         process.waitUntilExit()
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
         return ProcessResult(
             status: process.terminationStatus,
             stdout: try String(contentsOf: outURL, encoding: .utf8),
