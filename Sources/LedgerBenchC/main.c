@@ -199,16 +199,10 @@ static double w3(int lookups, int runs) {
     return median;
 }
 
-static double percentile(double *sorted, long n, double p) {
-    long index = (long)((p / 100.0) * n + 0.999999) - 1;
-    if (index < 0) index = 0;
-    if (index >= n) index = n - 1;
-    return sorted[index];
-}
-
-// Groups of doubles by text key: what w4 needs to do the same work as the library
-// (percentiles per job, mean and p95 per job, lifecycle and state).
-typedef struct { char *key; double *values; long count, cap; } Group;
+// Histograms by text key: what w4 needs to do the same work as the library (percentiles
+// per job, mean and p95 per job, lifecycle and state, from histogram buckets).
+typedef struct { int64_t key, count, total, min, max; } Bucket;
+typedef struct { char *key; Bucket *buckets; long count, cap; } Group;
 typedef struct { Group *slots; long size, used; } Groups;
 
 static uint64_t hash_text(const char *text) {
@@ -236,26 +230,57 @@ static Group *group_for(Groups *groups, const char *key) {
     return &groups->slots[j];
 }
 
-static void add_value(Group *group, double value) {
+// Adds the histogram row of `statement` whose bucket key is column `column`.
+static void add_bucket(Group *group, sqlite3_stmt *statement, int column) {
     if (group->count == group->cap) {
         group->cap = group->cap ? group->cap * 2 : 16;
-        group->values = realloc(group->values, sizeof(double) * group->cap);
+        group->buckets = realloc(group->buckets, sizeof(Bucket) * group->cap);
     }
-    group->values[group->count++] = value;
+    Bucket *b = &group->buckets[group->count++];
+    b->key = sqlite3_column_int64(statement, column);
+    b->count = sqlite3_column_int64(statement, column + 1);
+    b->total = sqlite3_column_int64(statement, column + 2);
+    b->min = sqlite3_column_int64(statement, column + 3);
+    b->max = sqlite3_column_int64(statement, column + 4);
 }
 
-/// Sorts each group and takes its mean, p50, p95 and max; returns a checksum of them.
+static int cmp_bucket(const void *a, const void *b) {
+    int64_t x = ((const Bucket *)a)->key, y = ((const Bucket *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+// The value of rank `rank` (from 1) of sorted buckets, interpolated in its bucket as the
+// library does (without the clamp to the bucket's range, which costs the same).
+static double rank_value(const Bucket *buckets, long n, int64_t rank) {
+    int64_t before = 0;
+    for (long i = 0; i < n; i++) {
+        if (before + buckets[i].count >= rank) {
+            const Bucket *b = &buckets[i];
+            if (b->count <= 1) return (double)b->min;
+            return (double)b->min + (double)(b->max - b->min) * (double)(rank - before - 1) / (double)(b->count - 1);
+        }
+        before += buckets[i].count;
+    }
+    return (double)buckets[n - 1].max;
+}
+
+/// Sorts each group's buckets and takes its mean, p50, p95 and max; returns a checksum.
 static double summarize(Groups *groups) {
     double check = 0;
     for (long i = 0; i < groups->size; i++) {
         Group *g = &groups->slots[i];
         if (!g->key) continue;
-        qsort(g->values, g->count, sizeof(double), cmp_double);
-        double sum = 0;
-        for (long k = 0; k < g->count; k++) sum += g->values[k];
-        check += sum / g->count + percentile(g->values, g->count, 50) + percentile(g->values, g->count, 95)
-            + g->values[g->count - 1];
-        free(g->values);
+        qsort(g->buckets, g->count, sizeof(Bucket), cmp_bucket);
+        int64_t n = 0, total = 0, max = 0;
+        for (long k = 0; k < g->count; k++) {
+            n += g->buckets[k].count;
+            total += g->buckets[k].total;
+            if (g->buckets[k].max > max) max = g->buckets[k].max;
+        }
+        if (n > 0)
+            check += (double)total / n + rank_value(g->buckets, g->count, (n * 50 + 99) / 100)
+                + rank_value(g->buckets, g->count, (n * 95 + 99) / 100) + (double)max;
+        free(g->buckets);
         free(g->key);
     }
     free(groups->slots);
@@ -264,37 +289,30 @@ static double summarize(Groups *groups) {
 
 static void w4(void) {
     // The queries of `runledger stats` (grouped by job), and the same arithmetic.
-    sqlite3_stmt *current = prepare(
-        "SELECT g.grp, g.lifecycle, g.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, g.n,"
-        " s.canonical_type FROM (SELECT r.job AS grp, r.lifecycle, r.state, r.outcome, count(*) AS n"
-        " FROM runs AS r WHERE 1 GROUP BY 1, 2, 3, 4) AS g"
-        " JOIN lifecycle_states AS s ON s.lifecycle = g.lifecycle AND s.state = g.state"
-        " LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = g.lifecycle AND o.outcome = g.outcome");
     long groups = 0;
-    while (sqlite3_step(current) == SQLITE_ROW) groups++;
-    sqlite3_finalize(current);
+    sqlite3_stmt *active = prepare(
+        "SELECT r.job, r.lifecycle, r.state, count(*) FROM runs AS r WHERE 1 AND r.ended_at IS NULL GROUP BY 1, 2, 3");
+    while (sqlite3_step(active) == SQLITE_ROW) groups++;
+    sqlite3_finalize(active);
 
     Groups durations = {0};
-    sqlite3_stmt *ended = prepare("SELECT r.job, r.ended_at - r.created_at FROM runs AS r WHERE 1 AND r.ended_at IS NOT NULL");
-    while (sqlite3_step(ended) == SQLITE_ROW)
-        add_value(group_for(&durations, (const char *)sqlite3_column_text(ended, 0)),
-                  (double)sqlite3_column_int64(ended, 1) / 1e6);
+    sqlite3_stmt *ended = prepare(
+        "SELECT job, lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us FROM stats_run_durations WHERE 1");
+    while (sqlite3_step(ended) == SQLITE_ROW) {
+        add_bucket(group_for(&durations, (const char *)sqlite3_column_text(ended, 0)), ended, 4);
+        groups++;
+    }
     sqlite3_finalize(ended);
     double check = summarize(&durations);
 
     Groups stays = {0};
     sqlite3_stmt *rows = prepare(
-        "SELECT r.num, r.job, r.lifecycle, c.to_state, c.at FROM runs AS r JOIN state_changes AS c"
-        " ON c.run_num = r.num WHERE 1 ORDER BY r.num, c.seq");
-    int64_t run = -1, previous_at = 0;
-    char previous_key[512] = "";
+        "SELECT job, lifecycle, state, bucket, stays, total_us, min_us, max_us FROM stats_state_durations WHERE 1");
+    char key[512];
     while (sqlite3_step(rows) == SQLITE_ROW) {
-        int64_t num = sqlite3_column_int64(rows, 0), at = sqlite3_column_int64(rows, 4);
-        if (num == run) add_value(group_for(&stays, previous_key), (double)(at - previous_at) / 1e6);
-        snprintf(previous_key, sizeof previous_key, "%s|%s|%s", (const char *)sqlite3_column_text(rows, 1),
-                 (const char *)sqlite3_column_text(rows, 2), (const char *)sqlite3_column_text(rows, 3));
-        run = num;
-        previous_at = at;
+        snprintf(key, sizeof key, "%s|%s|%s", (const char *)sqlite3_column_text(rows, 0),
+                 (const char *)sqlite3_column_text(rows, 1), (const char *)sqlite3_column_text(rows, 2));
+        add_bucket(group_for(&stays, key), rows, 3);
     }
     sqlite3_finalize(rows);
     check += summarize(&stays);

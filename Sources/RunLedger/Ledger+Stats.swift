@@ -9,6 +9,14 @@ extension Ledger {
     /// ```
     ///
     /// Read in one snapshot. Groups come sorted by name.
+    ///
+    /// Ended runs and the time spent per state are read from the histograms the ledger
+    /// keeps as rows are written (`stats_run_durations`, `stats_state_durations`), so the
+    /// cost grows with the number of jobs, states and duration buckets, not with the number
+    /// of runs; active runs are counted from the runs themselves. A query with a time window
+    /// (`createdSince`, `createdBefore`) builds the same histograms from the runs created in
+    /// the window and their history, at a cost that grows with them. Either way, durations
+    /// are summarized as `DurationSummary` describes.
     public func stats(_ query: StatsQuery = StatsQuery()) throws -> [RunStats] {
         try read { connection in
             try StatsReader(connection: connection, query: query).read()
@@ -16,13 +24,24 @@ extension Ledger {
     }
 }
 
-/// The queries behind `Ledger.stats(_:)`.
+/// The queries behind `Ledger.stats(_:)`: ended runs, stays and active runs as histogram
+/// rows, from the ledger's stats tables or, for a time window, from the runs themselves;
+/// then one summary per group.
 private struct StatsReader {
     let connection: Connection
     let query: StatsQuery
 
+    /// The bucket key of the duration `d`, in SQL: the expression the ledger's triggers use.
+    private static let bucket = "CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END"
+
+    private var groupColumn: String { query.grouping == .job ? "job" : "lifecycle" }
+
+    /// Whether the stats tables answer the query: they hold every run, so only a time window
+    /// needs the runs themselves.
+    private var fromStatsTables: Bool { query.createdSince == nil && query.createdBefore == nil }
+
     /// `WHERE` conditions on `runs AS r` and their arguments: the same as a run query's.
-    private var filter: (sql: String, arguments: [SQLValue]) {
+    private var runFilter: (sql: String, arguments: [SQLValue]) {
         let (conditions, arguments) = Store.conditions(
             of: RunQuery(
                 job: query.job, lifecycle: query.lifecycle, createdSince: query.createdSince,
@@ -30,159 +49,184 @@ private struct StatsReader {
         return ((["1"] + conditions).joined(separator: " AND "), arguments)
     }
 
-    private var groupColumn: String { query.grouping == .job ? "r.job" : "r.lifecycle" }
+    /// `WHERE` conditions on a stats table's job and lifecycle columns.
+    private var tableFilter: (sql: String, arguments: [SQLValue]) {
+        var conditions = ["1"]
+        var arguments: [SQLValue] = []
+        if let job = query.job {
+            conditions.append("job = ?")
+            arguments.append(.text(job))
+        }
+        if let lifecycle = query.lifecycle {
+            conditions.append("lifecycle = ?")
+            arguments.append(.text(lifecycle))
+        }
+        return (conditions.joined(separator: " AND "), arguments)
+    }
 
-    private func statement(_ sql: String) throws -> Statement {
+    private func statement(_ sql: String, _ arguments: [SQLValue]) throws -> Statement {
         let statement = try connection.cached(sql)
-        for (index, argument) in filter.arguments.enumerated() { statement.bind(argument, at: Int32(index + 1)) }
+        for (index, argument) in arguments.enumerated() { statement.bind(argument, at: Int32(index + 1)) }
         return statement
     }
 
+    /// Ended runs: group, lifecycle, state, outcome ('' for none), then a histogram row.
+    private func endedRuns() throws -> Statement {
+        if fromStatsTables {
+            let (filter, arguments) = tableFilter
+            return try statement(
+                """
+                SELECT \(groupColumn), lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us
+                FROM stats_run_durations WHERE \(filter)
+                """, arguments)
+        }
+        let (filter, arguments) = runFilter
+        return try statement(
+            """
+            SELECT grp, lifecycle, state, outcome, \(Self.bucket), count(*), sum(d), min(d), max(d)
+            FROM (SELECT r.\(groupColumn) AS grp, r.lifecycle, r.state, ifnull(r.outcome, '') AS outcome,
+                         r.ended_at - r.created_at AS d
+                  FROM runs AS r WHERE \(filter) AND r.ended_at IS NOT NULL)
+            GROUP BY 1, 2, 3, 4, 5
+            """, arguments)
+    }
+
+    /// Stays that ended: group, lifecycle, state, then a histogram row.
+    private func stays() throws -> Statement {
+        if fromStatsTables {
+            let (filter, arguments) = tableFilter
+            return try statement(
+                """
+                SELECT \(groupColumn), lifecycle, state, bucket, stays, total_us, min_us, max_us
+                FROM stats_state_durations WHERE \(filter)
+                """, arguments)
+        }
+        let (filter, arguments) = runFilter
+        return try statement(
+            """
+            SELECT grp, lifecycle, state, \(Self.bucket), count(*), sum(d), min(d), max(d)
+            FROM (SELECT r.\(groupColumn) AS grp, r.lifecycle, c.to_state AS state,
+                         lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at AS d
+                  FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num WHERE \(filter))
+            WHERE d IS NOT NULL
+            GROUP BY 1, 2, 3, 4
+            """, arguments)
+    }
+
+    /// Active runs: group, lifecycle, state, count.
+    private func activeRuns() throws -> Statement {
+        let (filter, arguments) = runFilter
+        return try statement(
+            """
+            SELECT r.\(groupColumn), r.lifecycle, r.state, count(*)
+            FROM runs AS r WHERE \(filter) AND r.ended_at IS NULL
+            GROUP BY 1, 2, 3
+            """, arguments)
+    }
+
+    /// What is gathered for one group before it is summarized.
+    private struct Group {
+        var active: [StateKey: Int] = [:]
+        var ended: [StateKey: [String: Int]] = [:]  // state -> outcome ('' for none) -> runs
+        var durations = DurationHistogram()
+        var stays: [StateKey: DurationHistogram] = [:]
+    }
+
+    private struct StateKey: Hashable {
+        var lifecycle: String
+        var state: String
+    }
+
+    private static func bucket(_ statement: Statement, from column: Int32) -> (key: Int64, DurationHistogram.Bucket) {
+        (
+            statement.int64(at: column),
+            DurationHistogram.Bucket(
+                count: Int(statement.int64(at: column + 1)), total: statement.int64(at: column + 2),
+                min: statement.int64(at: column + 3), max: statement.int64(at: column + 4))
+        )
+    }
+
     func read() throws -> [RunStats] {
-        var groups: [String: RunStats] = [:]
-        var stateIndex: [String: [String: Int]] = [:]  // group -> "lifecycle\u{0}state" -> index
+        var groups: [String: Group] = [:]
 
-        // Runs per group and current state.
-        // Group the runs first, then look up each group's state: one lookup per group, not
-        // per run.
-        let current = try statement(
-            """
-            SELECT g.grp, g.lifecycle, g.state, ifnull(o.canonical_type, s.canonical_type), s.is_terminal, g.n,
-                   s.canonical_type
-            FROM (
-                SELECT \(groupColumn) AS grp, r.lifecycle, r.state, r.outcome, count(*) AS n
-                FROM runs AS r WHERE \(filter.sql) GROUP BY 1, 2, 3, 4
-            ) AS g
-            JOIN lifecycle_states AS s ON s.lifecycle = g.lifecycle AND s.state = g.state
-            LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = g.lifecycle AND o.outcome = g.outcome
-            """)
-        defer { current.reset() }
-        while try current.step() {
-            let group = current.string(at: 0)
-            let refined = CanonicalType(rawValue: current.string(at: 3)) ?? .pending
-            let isTerminal = current.int64(at: 4) != 0
-            let count = Int(current.int64(at: 5))
-            var stats =
-                groups[group]
-                ?? RunStats(
-                    group: group, runs: 0, active: 0, byCanonicalType: [:], successRate: nil, duration: nil,
-                    states: [])
-            stats.runs += count
-            if !isTerminal { stats.active += count }
-            stats.byCanonicalType[refined, default: 0] += count
-            // One entry per state, whatever outcomes refined it.
-            let key = current.string(at: 1) + "\u{0}" + current.string(at: 2)
-            if let index = stateIndex[group]?[key] {
-                stats.states[index].current += count
-            } else {
-                stateIndex[group, default: [:]][key] = stats.states.count
-                stats.states.append(
-                    RunStats.StateTime(
-                        lifecycle: current.string(at: 1), state: current.string(at: 2),
-                        canonicalType: CanonicalType(rawValue: current.string(at: 6)) ?? .pending,
-                        isTerminal: isTerminal, current: count, time: nil))
-            }
-            groups[group] = stats
+        let active = try activeRuns()
+        defer { active.reset() }
+        while try active.step() {
+            let key = StateKey(lifecycle: active.string(at: 1), state: active.string(at: 2))
+            groups[active.string(at: 0), default: Group()].active[key, default: 0] += Int(active.int64(at: 3))
         }
 
-        // Durations of terminal runs.
-        let durations = try statement(
-            """
-            SELECT \(groupColumn), r.ended_at - r.created_at
-            FROM runs AS r
-            WHERE \(filter.sql) AND r.ended_at IS NOT NULL
-            """)
-        defer { durations.reset() }
-        var runDurations: [String: [Double]] = [:]
-        while try durations.step() {
-            runDurations[durations.string(at: 0), default: []].append(Double(durations.int64(at: 1)) / 1_000_000)
+        let ended = try endedRuns()
+        defer { ended.reset() }
+        while try ended.step() {
+            let key = StateKey(lifecycle: ended.string(at: 1), state: ended.string(at: 2))
+            let (bucketKey, bucket) = Self.bucket(ended, from: 4)
+            var group = groups[ended.string(at: 0), default: Group()]
+            group.ended[key, default: [:]][ended.string(at: 3), default: 0] += bucket.count
+            group.durations.add(key: bucketKey, bucket)
+            groups[ended.string(at: 0)] = group
         }
 
-        // Time spent in each state: from a row to the next row of the same run. The rows come
-        // run by run, in order (an index walk, no window function), and each stay is the gap
-        // between two rows of one run.
-        let stays = try statement(
-            """
-            SELECT r.num, \(groupColumn), r.lifecycle, c.to_state, c.at
-            FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
-            WHERE \(filter.sql) ORDER BY r.num, c.seq
-            """)
+        let stays = try stays()
         defer { stays.reset() }
-        // Each state is found among its lifecycle's state names by comparing bytes, and each
-        // stay goes to a slot numbered by group, lifecycle and state: no String is made and no
-        // text is hashed per row.
-        let definitions = try Store(connection: connection).lifecycles()
-        let stateNames = definitions.map { $0.states.map(\.name) }
-        let lifecycleIndex = Dictionary(
-            uniqueKeysWithValues: definitions.enumerated().map { ($0.element.name, $0.offset) })
-        var groupNames: [String] = []
-        var groupIndex: [String: Int] = [:]
-        var slots: [Int: [Double]] = [:]
-        var currentRun: Int64 = -1
-        var group = 0
-        var lifecycle = 0
-        var previous: (state: Int, at: Int64)?
         while try stays.step() {
-            let num = stays.int64(at: 0)
-            if num != currentRun {
-                currentRun = num
-                let name = stays.string(at: 1)
-                if let known = groupIndex[name] {
-                    group = known
-                } else {
-                    group = groupNames.count
-                    groupIndex[name] = group
-                    groupNames.append(name)
-                }
-                lifecycle = lifecycleIndex[stays.string(at: 2)] ?? -1
-                previous = nil
-            }
-            guard lifecycle >= 0,
-                let state = stateNames[lifecycle].firstIndex(where: { stays.text(at: 3, equals: $0) })
-            else {
-                previous = nil
-                continue
-            }
-            let at = stays.int64(at: 4)
-            if let previous {
-                slots[(group << 24) | (lifecycle << 12) | previous.state, default: []].append(
-                    Double(at - previous.at) / 1_000_000)
-            }
-            previous = (state, at)
-        }
-        var stayDurations: [String: [String: [Double]]] = [:]
-        for (slot, values) in slots {
-            let name = definitions[(slot >> 12) & 0xFFF].name
-            let state = stateNames[(slot >> 12) & 0xFFF][slot & 0xFFF]
-            stayDurations[groupNames[slot >> 24], default: [:]][name + "\u{0}" + state] = values
+            let key = StateKey(lifecycle: stays.string(at: 1), state: stays.string(at: 2))
+            let (bucketKey, bucket) = Self.bucket(stays, from: 3)
+            groups[stays.string(at: 0), default: Group()].stays[key, default: DurationHistogram()].add(
+                key: bucketKey, bucket)
         }
 
-        var result: [RunStats] = []
-        for group in groups.keys.sorted() {
-            guard var stats = groups[group] else { continue }
-            let completed = stats.byCanonicalType[.completed] ?? 0
-            stats.successRate = stats.terminal > 0 ? Double(completed) / Double(stats.terminal) : nil
-            stats.duration = DurationSummary(seconds: runDurations[group] ?? [])
-            for (key, values) in stayDurations[group] ?? [:] {
-                if let index = stateIndex[group]?[key] {
-                    stats.states[index].time = DurationSummary(seconds: values)
-                } else {
-                    // A state no run of the group is in now, but some passed through.
-                    let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-                    let definition = try Store(connection: connection).lifecycles(named: parts[0]).first?.state(
-                        named: parts[1])
-                    stats.states.append(
-                        RunStats.StateTime(
-                            lifecycle: parts[0], state: parts[1], canonicalType: definition?.canonicalType ?? .pending,
-                            isTerminal: definition?.isTerminal ?? false, current: 0,
-                            time: DurationSummary(seconds: values)))
-                }
-            }
-            stats.states.sort {
-                ($0.lifecycle, $0.canonicalType, $0.state) < ($1.lifecycle, $1.canonicalType, $1.state)
-            }
-            result.append(stats)
+        let definitions = Dictionary(
+            try Store(connection: connection).lifecycles().map { ($0.name, $0) },
+            uniquingKeysWith: { first, _ in first })
+        return groups.keys.sorted().compactMap { name in
+            groups[name].map { summarize(name, $0, definitions) }
         }
-        return result
+    }
+
+    private func summarize(_ name: String, _ group: Group, _ definitions: [String: Lifecycle]) -> RunStats {
+        var stats = RunStats(
+            group: name, runs: 0, active: 0, byCanonicalType: [:], successRate: nil,
+            duration: DurationSummary(histogram: group.durations), states: [])
+        var states: [StateKey: RunStats.StateTime] = [:]
+        func entry(_ key: StateKey) -> RunStats.StateTime {
+            let state = definitions[key.lifecycle]?.state(named: key.state)
+            return states[key]
+                ?? RunStats.StateTime(
+                    lifecycle: key.lifecycle, state: key.state, canonicalType: state?.canonicalType ?? .pending,
+                    isTerminal: state?.isTerminal ?? false, current: 0, time: nil)
+        }
+        for (key, count) in group.active {
+            var state = entry(key)
+            state.current += count
+            states[key] = state
+            stats.runs += count
+            stats.active += count
+            stats.byCanonicalType[state.canonicalType, default: 0] += count
+        }
+        for (key, outcomes) in group.ended {
+            var state = entry(key)
+            for (outcome, count) in outcomes {
+                state.current += count
+                stats.runs += count
+                // An outcome refines the canonical type of the state it ends in.
+                let refined =
+                    definitions[key.lifecycle]?.outcomes.first { $0.name == outcome }?.canonicalType
+                    ?? state.canonicalType
+                stats.byCanonicalType[refined, default: 0] += count
+            }
+            states[key] = state
+        }
+        for (key, histogram) in group.stays {
+            var state = entry(key)
+            state.time = DurationSummary(histogram: histogram)
+            states[key] = state
+        }
+        let completed = stats.byCanonicalType[.completed] ?? 0
+        stats.successRate = stats.terminal > 0 ? Double(completed) / Double(stats.terminal) : nil
+        stats.states = states.values.sorted {
+            ($0.lifecycle, $0.canonicalType, $0.state) < ($1.lifecycle, $1.canonicalType, $1.state)
+        }
+        return stats
     }
 }

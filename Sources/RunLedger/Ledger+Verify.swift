@@ -3,7 +3,7 @@ public struct LedgerProblem: Sendable, Hashable, CustomStringConvertible {
     /// Which check failed: a rule tag of SPEC §3 (`wrong_from_state`, `illegal_transition`,
     /// `not_initial`, `time_backwards`, `derived_state`, `no_such_run`, `history_order`),
     /// or `schema`, `builtin_lifecycle`, `lifecycle_definition`, `bad_value`, `integrity`,
-    /// `foreign_key`.
+    /// `foreign_key`, `stats`.
     public var check: String
     /// The run concerned, if one is.
     public var runID: String?
@@ -49,7 +49,9 @@ extension Ledger {
     /// an edge the lifecycle lacks, a first row that is not an initial state, time going
     /// backwards), runs whose `state` or `updated_at` do not follow their last row, runs
     /// without history and rows without a run, invalid JSON, built-in lifecycles that differ
-    /// from this library's, and triggers or views that are missing or altered.
+    /// from this library's, triggers or views that are missing or altered, and stats tables
+    /// (`stats_run_durations`, `stats_state_durations`) that disagree with the runs and
+    /// their history.
     ///
     /// ```swift
     /// let report = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly)).verify()
@@ -86,6 +88,7 @@ private struct Verifier {
         try checkHistoryChains()
         try checkRunsFollowTheirHistory()
         try checkReferencesAndValues()
+        try checkStats()
         return VerificationReport(
             runs: Int(try count("SELECT count(*) FROM runs")),
             changes: Int(try count("SELECT count(*) FROM state_changes")),
@@ -288,6 +291,58 @@ private struct Verifier {
             report(
                 "no_such_run", seq: Int64(row[0] ?? ""),
                 "History row \(row[0] ?? "") belongs to no run (run_num \(row[1] ?? "")).")
+        }
+    }
+
+    /// The stats tables hold what the runs and their history say: per key and bucket, the
+    /// same count and sum, and a smallest and largest that bound the durations (a prune or
+    /// a reopened run loosens them, but never inward).
+    private mutating func checkStats() throws {
+        let bucket = "CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END"
+        let tables = [
+            (
+                table: "stats_run_durations", count: "runs", key: ["job", "lifecycle", "state", "outcome"],
+                source: """
+                SELECT job, lifecycle, state, ifnull(outcome, '') AS outcome, ended_at - created_at AS d
+                FROM runs WHERE ended_at IS NOT NULL
+                """
+            ),
+            (
+                table: "stats_state_durations", count: "stays", key: ["job", "lifecycle", "state"],
+                source: """
+                SELECT * FROM (
+                    SELECT r.job, r.lifecycle, c.to_state AS state,
+                           lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at AS d
+                    FROM state_changes AS c JOIN runs AS r ON r.num = c.run_num
+                ) WHERE d IS NOT NULL
+                """
+            ),
+        ]
+        for (table, count, key, source) in tables {
+            let columns = key.joined(separator: ", ")
+            let join = (key + ["bucket"]).map { "s.\($0) = e.\($0)" }.joined(separator: " AND ")
+            let sql = """
+                WITH expected AS (
+                    SELECT \(columns), \(bucket) AS bucket, count(*) AS n, sum(d) AS total, min(d) AS low, max(d) AS high
+                    FROM (\(source)) GROUP BY \(columns), bucket
+                )
+                SELECT \(key.map { "e.\($0)" }.joined(separator: ", ")), e.n, s.\(count) FROM expected AS e
+                LEFT JOIN \(table) AS s ON \(join)
+                WHERE s.\(count) IS NOT e.n OR s.total_us IS NOT e.total OR s.min_us > e.low OR s.max_us < e.high
+                UNION ALL
+                SELECT \(key.map { "s.\($0)" }.joined(separator: ", ")), 0, s.\(count) FROM \(table) AS s
+                WHERE NOT EXISTS (SELECT 1 FROM expected AS e WHERE \(join))
+                """
+            var seen: Set<[String?]> = []
+            for row in try rows(sql) {
+                let name = Array(row.prefix(key.count))
+                guard seen.insert(name).inserted else { continue }
+                let what = zip(key, name).map { "\($0) \($1 ?? "NULL")" }.joined(separator: ", ")
+                report(
+                    "stats",
+                    "\(table) disagrees with the history for \(what): a bucket counts \(row[key.count + 1] ?? "nothing") "
+                        + "where the history has \(row[key.count] ?? "?").")
+            }
         }
     }
 

@@ -33,6 +33,12 @@ public struct StatsQuery: Sendable, Hashable {
 }
 
 /// Order statistics of a set of durations, in seconds (nearest-rank percentiles).
+///
+/// `Ledger.stats(_:)` reads them from histograms the ledger keeps as rows are written (see
+/// `stats_run_durations` and `stats_state_durations` in README): count, mean and max are
+/// exact; a percentile is exact when its histogram bucket holds at most two distinct
+/// values, and otherwise within 1% of the exact value (a bucket spans the durations that
+/// agree in their three leading digits).
 public struct DurationSummary: Sendable, Hashable {
     /// How many durations.
     public var count: Int
@@ -58,6 +64,91 @@ public struct DurationSummary: Sendable, Hashable {
         p50 = rank(50)
         p95 = rank(95)
         max = sorted[sorted.count - 1]
+    }
+
+    /// Summarizes a histogram of durations in microseconds; nil when it is empty.
+    init?(histogram: DurationHistogram) {
+        let buckets = histogram.buckets.sorted { $0.key < $1.key }
+        let total = buckets.reduce(0) { $0 + $1.value.count }
+        guard total > 0 else { return nil }
+        func rank(_ percent: Double) -> Double {
+            let rank = Swift.max(1, Int((percent / 100 * Double(total)).rounded(.up)))
+            var before = 0
+            for (key, bucket) in buckets {
+                if before + bucket.count >= rank {
+                    return bucket.estimate(rank: rank - before, key: key) / 1_000_000
+                }
+                before += bucket.count
+            }
+            return Double(buckets[buckets.count - 1].value.max) / 1_000_000
+        }
+        count = total
+        mean = Double(buckets.reduce(Int64(0)) { $0 + $1.value.total }) / Double(total) / 1_000_000
+        p50 = rank(50)
+        p95 = rank(95)
+        max = Double(buckets.map(\.value.max).max() ?? 0) / 1_000_000
+    }
+}
+
+/// Durations in microseconds, counted in buckets of the durations that agree in their three
+/// leading digits (each duration under 1,000 has a bucket of its own): the shape of the
+/// ledger's `stats_*_durations` tables, whose `bucket` column holds the same keys.
+struct DurationHistogram {
+    /// The durations of one bucket: how many, their sum, the smallest and the largest.
+    struct Bucket {
+        var count: Int
+        var total: Int64
+        var min: Int64
+        var max: Int64
+
+        /// The value of the `rank`-th smallest duration of the bucket (from 1), interpolated
+        /// between its smallest and largest, and within the bucket's range: exact for the
+        /// first and the last.
+        func estimate(rank: Int, key: Int64) -> Double {
+            let range = DurationHistogram.range(of: key)
+            let low = Swift.max(min, range.lowerBound)
+            let high = Swift.max(low, Swift.min(max, range.upperBound))
+            guard count > 1 else { return Double(low) }
+            return Double(low) + Double(high - low) * Double(rank - 1) / Double(count - 1)
+        }
+    }
+
+    /// Buckets by key.
+    var buckets: [Int64: Bucket] = [:]
+
+    /// The bucket key of a duration: itself under 1,000, else its number of digits times
+    /// 1,000 plus its three leading digits (so keys sort like durations).
+    static func key(of duration: Int64) -> Int64 {
+        guard duration >= 1000 else { return duration }
+        var digits: Int64 = 0
+        var lead = duration
+        while lead >= 1000 {
+            lead /= 10
+            digits += 1
+        }
+        return (digits + 3) * 1000 + lead
+    }
+
+    /// The durations a bucket key stands for.
+    static func range(of key: Int64) -> ClosedRange<Int64> {
+        guard key >= 1000 else { return key...key }
+        var scale: Int64 = 1
+        for _ in 0..<(key / 1000 - 3) { scale *= 10 }
+        let lead = key % 1000
+        return (lead * scale)...((lead + 1) * scale - 1)
+    }
+
+    /// Adds a bucket's counts (from a row of the ledger's tables, or another histogram).
+    mutating func add(key: Int64, _ bucket: Bucket) {
+        if var existing = buckets[key] {
+            existing.count += bucket.count
+            existing.total += bucket.total
+            existing.min = Swift.min(existing.min, bucket.min)
+            existing.max = Swift.max(existing.max, bucket.max)
+            buckets[key] = existing
+        } else {
+            buckets[key] = bucket
+        }
     }
 }
 
