@@ -298,21 +298,46 @@ static void w4(void) {
     Groups durations = {0};
     sqlite3_stmt *ended = prepare(
         "SELECT job, lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us FROM stats_run_durations WHERE 1");
+    // Rows of one key come together (the table's order): look the group up once per run of
+    // rows, as the library does.
+    // Runs are counted per job, lifecycle, state and outcome (for the counts per state and
+    // canonical type), durations per job.
+    char key[512] = "", previous[4][200] = {"", "", "", ""};
+    Group *group = NULL;
+    int64_t runs_of_key = 0;
+    double counted = 0;
     while (sqlite3_step(ended) == SQLITE_ROW) {
-        add_bucket(group_for(&durations, (const char *)sqlite3_column_text(ended, 0)), ended, 4);
-        groups++;
+        int same = group != NULL;
+        for (int c = 0; c < 4 && same; c++) same = strcmp((const char *)sqlite3_column_text(ended, c), previous[c]) == 0;
+        if (!same) {
+            int job_changed = group == NULL || strcmp((const char *)sqlite3_column_text(ended, 0), previous[0]) != 0;
+            for (int c = 0; c < 4; c++) snprintf(previous[c], sizeof previous[c], "%s", (const char *)sqlite3_column_text(ended, c));
+            if (job_changed) group = group_for(&durations, previous[0]);
+            counted += (double)runs_of_key;
+            runs_of_key = 0;
+            groups++;
+        }
+        runs_of_key += sqlite3_column_int64(ended, 5);
+        add_bucket(group, ended, 4);
     }
+    counted += (double)runs_of_key;
+    if (counted < 0) die("stats");
     sqlite3_finalize(ended);
     double check = summarize(&durations);
 
     Groups stays = {0};
     sqlite3_stmt *rows = prepare(
         "SELECT job, lifecycle, state, bucket, stays, total_us, min_us, max_us FROM stats_state_durations WHERE 1");
-    char key[512];
+    group = NULL;
     while (sqlite3_step(rows) == SQLITE_ROW) {
-        snprintf(key, sizeof key, "%s|%s|%s", (const char *)sqlite3_column_text(rows, 0),
-                 (const char *)sqlite3_column_text(rows, 1), (const char *)sqlite3_column_text(rows, 2));
-        add_bucket(group_for(&stays, key), rows, 3);
+        int same = group != NULL;
+        for (int c = 0; c < 3 && same; c++) same = strcmp((const char *)sqlite3_column_text(rows, c), previous[c]) == 0;
+        if (!same) {
+            for (int c = 0; c < 3; c++) snprintf(previous[c], sizeof previous[c], "%s", (const char *)sqlite3_column_text(rows, c));
+            snprintf(key, sizeof key, "%s|%s|%s", previous[0], previous[1], previous[2]);
+            group = group_for(&stays, key);
+        }
+        add_bucket(group, rows, 3);
     }
     sqlite3_finalize(rows);
     check += summarize(&stays);

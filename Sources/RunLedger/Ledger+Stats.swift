@@ -137,13 +137,37 @@ private struct StatsReader {
         var state: String
     }
 
-    private static func bucket(_ statement: Statement, from column: Int32) -> (key: Int64, DurationHistogram.Bucket) {
-        (
-            statement.int64(at: column),
-            DurationHistogram.Bucket(
-                count: Int(statement.int64(at: column + 1)), total: statement.int64(at: column + 2),
-                min: statement.int64(at: column + 3), max: statement.int64(at: column + 4))
-        )
+    /// Reads histogram rows whose first `keyColumns` columns are text and name what the
+    /// row counts, and whose next five are bucket, count, total, min and max. Rows of one key
+    /// come together (the tables' order, or GROUP BY's), so a key's text is read once per
+    /// run of rows, not once per row; `body` gets each key with its histogram.
+    private static func histograms(
+        _ statement: Statement, keyColumns: Int32, _ body: ([String], DurationHistogram) -> Void
+    ) throws {
+        var key: [[UInt8]] = []
+        var histogram = DurationHistogram()
+        func flush() {
+            if !key.isEmpty { body(key.map { String(decoding: $0, as: UTF8.self) }, histogram) }
+        }
+        while try statement.step() {
+            var same = !key.isEmpty
+            var column: Int32 = 0
+            while same && column < keyColumns {
+                same = statement.text(at: column, equals: key[Int(column)])
+                column += 1
+            }
+            if !same {
+                flush()
+                key = (0..<keyColumns).map { statement.utf8(at: $0) }
+                histogram = DurationHistogram()
+            }
+            histogram.add(
+                key: statement.int64(at: keyColumns),
+                DurationHistogram.Bucket(
+                    count: Int(statement.int64(at: keyColumns + 1)), total: statement.int64(at: keyColumns + 2),
+                    min: statement.int64(at: keyColumns + 3), max: statement.int64(at: keyColumns + 4)))
+        }
+        flush()
     }
 
     func read() throws -> [RunStats] {
@@ -158,22 +182,18 @@ private struct StatsReader {
 
         let ended = try endedRuns()
         defer { ended.reset() }
-        while try ended.step() {
-            let key = StateKey(lifecycle: ended.string(at: 1), state: ended.string(at: 2))
-            let (bucketKey, bucket) = Self.bucket(ended, from: 4)
-            var group = groups[ended.string(at: 0), default: Group()]
-            group.ended[key, default: [:]][ended.string(at: 3), default: 0] += bucket.count
-            group.durations.add(key: bucketKey, bucket)
-            groups[ended.string(at: 0)] = group
+        try Self.histograms(ended, keyColumns: 4) { key, histogram in
+            let state = StateKey(lifecycle: key[1], state: key[2])
+            let runs = histogram.entries.reduce(0) { $0 + $1.bucket.count }
+            groups[key[0], default: Group()].ended[state, default: [:]][key[3], default: 0] += runs
+            groups[key[0], default: Group()].durations.add(histogram)
         }
 
         let stays = try stays()
         defer { stays.reset() }
-        while try stays.step() {
-            let key = StateKey(lifecycle: stays.string(at: 1), state: stays.string(at: 2))
-            let (bucketKey, bucket) = Self.bucket(stays, from: 3)
-            groups[stays.string(at: 0), default: Group()].stays[key, default: DurationHistogram()].add(
-                key: bucketKey, bucket)
+        try Self.histograms(stays, keyColumns: 3) { key, histogram in
+            groups[key[0], default: Group()].stays[StateKey(lifecycle: key[1], state: key[2]), default: .init()].add(
+                histogram)
         }
 
         let definitions = Dictionary(

@@ -68,8 +68,8 @@ public struct DurationSummary: Sendable, Hashable {
 
     /// Summarizes a histogram of durations in microseconds; nil when it is empty.
     init?(histogram: DurationHistogram) {
-        let buckets = histogram.buckets.sorted { $0.key < $1.key }
-        let total = buckets.reduce(0) { $0 + $1.value.count }
+        let buckets = histogram.merged()
+        let total = buckets.reduce(0) { $0 + $1.bucket.count }
         guard total > 0 else { return nil }
         func rank(_ percent: Double) -> Double {
             let rank = Swift.max(1, Int((percent / 100 * Double(total)).rounded(.up)))
@@ -80,13 +80,13 @@ public struct DurationSummary: Sendable, Hashable {
                 }
                 before += bucket.count
             }
-            return Double(buckets[buckets.count - 1].value.max) / 1_000_000
+            return Double(buckets[buckets.count - 1].bucket.max) / 1_000_000
         }
         count = total
-        mean = Double(buckets.reduce(Int64(0)) { $0 + $1.value.total }) / Double(total) / 1_000_000
+        mean = Double(buckets.reduce(Int64(0)) { $0 + $1.bucket.total }) / Double(total) / 1_000_000
         p50 = rank(50)
         p95 = rank(95)
-        max = Double(buckets.map(\.value.max).max() ?? 0) / 1_000_000
+        max = Double(buckets.map(\.bucket.max).max() ?? 0) / 1_000_000
     }
 }
 
@@ -113,8 +113,8 @@ struct DurationHistogram {
         }
     }
 
-    /// Buckets by key.
-    var buckets: [Int64: Bucket] = [:]
+    /// Buckets as added, in any order; a key may come more than once.
+    private(set) var entries: [(key: Int64, bucket: Bucket)] = []
 
     /// The bucket key of a duration: itself under 1,000, else its number of digits times
     /// 1,000 plus its three leading digits (so keys sort like durations).
@@ -138,17 +138,34 @@ struct DurationHistogram {
         return (lead * scale)...((lead + 1) * scale - 1)
     }
 
-    /// Adds a bucket's counts (from a row of the ledger's tables, or another histogram).
+    /// Adds a bucket's counts (from a row of the ledger's tables).
     mutating func add(key: Int64, _ bucket: Bucket) {
-        if var existing = buckets[key] {
-            existing.count += bucket.count
-            existing.total += bucket.total
-            existing.min = Swift.min(existing.min, bucket.min)
-            existing.max = Swift.max(existing.max, bucket.max)
-            buckets[key] = existing
-        } else {
-            buckets[key] = bucket
+        entries.append((key, bucket))
+    }
+
+    /// Adds another histogram's buckets.
+    mutating func add(_ other: DurationHistogram) {
+        entries += other.entries
+    }
+
+    /// The buckets sorted by key, those of one key merged into one.
+    func merged() -> [(key: Int64, bucket: Bucket)] {
+        var sorted = entries
+        if !sorted.indices.dropFirst().allSatisfy({ sorted[$0 - 1].key <= sorted[$0].key }) {
+            sorted.sort { $0.key < $1.key }
         }
+        var merged: [(key: Int64, bucket: Bucket)] = []
+        merged.reserveCapacity(sorted.count)
+        for (key, bucket) in sorted {
+            if let last = merged.last, last.key == key {
+                merged[merged.count - 1].bucket = Bucket(
+                    count: last.bucket.count + bucket.count, total: last.bucket.total + bucket.total,
+                    min: Swift.min(last.bucket.min, bucket.min), max: Swift.max(last.bucket.max, bucket.max))
+            } else {
+                merged.append((key, bucket))
+            }
+        }
+        return merged
     }
 }
 

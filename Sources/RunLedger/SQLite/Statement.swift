@@ -149,17 +149,21 @@ final class Statement {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    /// Whether the column's text is exactly `text`, compared byte by byte without making a
-    /// String (for scans that look at millions of rows).
-    func text(at index: Int32, equals text: String) -> Bool {
+    /// Whether the column's text is exactly these UTF-8 bytes, compared without making a
+    /// String (for scans that look at many rows).
+    func text(at index: Int32, equals utf8: [UInt8]) -> Bool {
         guard let bytes = sqlite3_column_text(handle, index) else { return false }
-        let count = Int(sqlite3_column_bytes(handle, index))
-        var candidate = text
-        return candidate.withUTF8 { utf8 in
-            guard utf8.count == count else { return false }
-            guard let base = utf8.baseAddress else { return count == 0 }
-            return memcmp(base, bytes, count) == 0
+        guard Int(sqlite3_column_bytes(handle, index)) == utf8.count else { return false }
+        return utf8.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            return memcmp(base, bytes, buffer.count) == 0
         }
+    }
+
+    /// The column's text as UTF-8 bytes (NULL reads as none).
+    func utf8(at index: Int32) -> [UInt8] {
+        guard let text = sqlite3_column_text(handle, index) else { return [] }
+        return Array(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// The column as text, or nil when NULL.
