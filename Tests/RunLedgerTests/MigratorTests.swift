@@ -56,6 +56,33 @@ struct MigratorTests {
         }
     }
 
+    @Test func aLedgerOfVersion7GetsStatsTablesThatHoldItsHistory() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("v7.db").path
+            do {
+                let connection = try Connection(path: path, mode: .readWrite(create: true))
+                try Migrator(migrations: Array(Migration.all.prefix(7))).migrate(connection)
+            }
+            // Runs written by version 7's triggers, which keep no stats.
+            _ = try SQLiteShell.query(
+                """
+                INSERT INTO runs (id, job, lifecycle, state, created_at) VALUES
+                    ('a', 'etl', 'canonical', 'PENDING', 1000000), ('b', 'etl', 'canonical', 'PENDING', 2000000);
+                INSERT INTO state_history (run_id, from_state, to_state, at) VALUES
+                    ('a', 'PENDING', 'RUNNING', 4000000), ('a', 'RUNNING', 'COMPLETED', 9000000),
+                    ('b', 'PENDING', 'RUNNING', 2500000);
+                """, on: path)
+            let ledger = try Ledger(path: path)
+            #expect(try ledger.verify().isClean)
+            let stats = try #require(try ledger.stats().first)
+            #expect(stats.runs == 2 && stats.active == 1)
+            #expect(stats.duration?.max == 8)
+            #expect(stats.states.first { $0.state == "PENDING" }?.time?.count == 2)
+            #expect(stats.states.first { $0.state == "PENDING" }?.time?.mean == 1.75)
+            #expect(stats.states.first { $0.state == "RUNNING" }?.time?.mean == 5)
+        }
+    }
+
     @Test func aLedgerFromANewerSchemaIsRefused() throws {
         try withTemporaryLedger { _, path in
             _ = try SQLiteShell.query(
