@@ -144,21 +144,36 @@ private struct StatsReader {
     private static func histograms(
         _ statement: Statement, keyColumns: Int32, _ body: ([String], DurationHistogram) -> Void
     ) throws {
-        var key: [[UInt8]] = []
+        var key: [UInt8] = []  // the key columns' texts, one after another
+        var ends: [Int] = []  // where each column's text ends in `key`
         var histogram = DurationHistogram()
         func flush() {
-            if !key.isEmpty { body(key.map { String(decoding: $0, as: UTF8.self) }, histogram) }
+            guard !ends.isEmpty else { return }
+            let texts = ends.indices.map { column in
+                String(decoding: key[(column == 0 ? 0 : ends[column - 1])..<ends[column]], as: UTF8.self)
+            }
+            body(texts, histogram)
         }
         while try statement.step() {
-            var same = !key.isEmpty
-            var column: Int32 = 0
-            while same && column < keyColumns {
-                same = statement.text(at: column, equals: key[Int(column)])
-                column += 1
-            }
+            let same =
+                !ends.isEmpty
+                && key.withUnsafeBufferPointer { key in
+                    var start = 0
+                    for column in 0..<Int(keyColumns) {
+                        let text = UnsafeBufferPointer(rebasing: key[start..<ends[column]])
+                        guard statement.text(at: Int32(column), equals: text) else { return false }
+                        start = ends[column]
+                    }
+                    return true
+                }
             if !same {
                 flush()
-                key = (0..<keyColumns).map { statement.utf8(at: $0) }
+                key.removeAll(keepingCapacity: true)
+                ends.removeAll(keepingCapacity: true)
+                for column in 0..<keyColumns {
+                    statement.appendText(at: column, to: &key)
+                    ends.append(key.count)
+                }
                 histogram = DurationHistogram()
             }
             histogram.add(

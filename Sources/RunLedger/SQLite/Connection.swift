@@ -28,7 +28,7 @@ final class Connection {
 
     /// The `sqlite3*`; used only by this folder's extensions of `Connection`.
     let handle: OpaquePointer
-    private var statements: [String: Statement] = [:]
+    private var statements: [SQLKey: Statement] = [:]
     /// The path the connection was opened with.
     let path: String
 
@@ -116,12 +116,13 @@ final class Connection {
     /// The statement is reset and its bindings cleared, ready to bind. Only for SQL written
     /// in this library: the cache grows with each distinct text.
     func cached(_ sql: String) throws(SQLiteError) -> Statement {
-        if let statement = statements[sql] {
+        let key = SQLKey(sql: sql)
+        if let statement = statements[key] {
             statement.reset()
             return statement
         }
         let statement = try Statement(database: handle, sql: sql)
-        statements[sql] = statement
+        statements[key] = statement
         return statement
     }
 
@@ -159,3 +160,22 @@ final class Connection {
 
 @available(*, unavailable)
 extension Connection: Sendable {}
+
+/// The statement cache's key: SQL text, hashed by its length and its last 32 bytes only.
+/// Hashing a whole statement's text at every lookup cost more than the rest of the lookup
+/// (the ledger's statements run to hundreds of bytes); texts that hash alike are still told
+/// apart by comparing them whole, which is quick when they share storage, as the hot
+/// statements, built once, do.
+private struct SQLKey: Hashable {
+    let sql: String
+
+    func hash(into hasher: inout Hasher) {
+        let tail = sql.utf8.withContiguousStorageIfAvailable { utf8 in
+            var tail: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in utf8.suffix(32) { tail = (tail ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return tail
+        }
+        hasher.combine(sql.utf8.count)
+        if let tail { hasher.combine(tail) } else { hasher.combine(sql) }
+    }
+}

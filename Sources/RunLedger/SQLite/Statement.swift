@@ -151,19 +151,17 @@ final class Statement {
 
     /// Whether the column's text is exactly these UTF-8 bytes, compared without making a
     /// String (for scans that look at many rows).
-    func text(at index: Int32, equals utf8: [UInt8]) -> Bool {
+    func text(at index: Int32, equals utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let bytes = sqlite3_column_text(handle, index) else { return false }
         guard Int(sqlite3_column_bytes(handle, index)) == utf8.count else { return false }
-        return utf8.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            return memcmp(base, bytes, buffer.count) == 0
-        }
+        guard let base = utf8.baseAddress else { return true }
+        return memcmp(base, bytes, utf8.count) == 0
     }
 
-    /// The column's text as UTF-8 bytes (NULL reads as none).
-    func utf8(at index: Int32) -> [UInt8] {
-        guard let text = sqlite3_column_text(handle, index) else { return [] }
-        return Array(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index))))
+    /// Appends the column's text, as UTF-8 bytes, to `bytes` (NULL appends nothing).
+    func appendText(at index: Int32, to bytes: inout [UInt8]) {
+        guard let text = sqlite3_column_text(handle, index) else { return }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// The column as text, or nil when NULL.
