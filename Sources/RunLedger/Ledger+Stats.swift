@@ -31,9 +31,6 @@ private struct StatsReader {
     let connection: Connection
     let query: StatsQuery
 
-    /// The bucket key of the duration `d`, in SQL: the expression the ledger's triggers use.
-    private static let bucket = "CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END"
-
     private var groupColumn: String { query.grouping == .job ? "job" : "lifecycle" }
 
     /// Whether the stats tables answer the query: they hold every run, so only a time window
@@ -70,47 +67,140 @@ private struct StatsReader {
         return statement
     }
 
-    /// Ended runs: group, lifecycle, state, outcome ('' for none), then a histogram row.
-    private func endedRuns() throws -> Statement {
-        if fromStatsTables {
-            let (filter, arguments) = tableFilter
-            return try statement(
-                """
-                SELECT \(groupColumn), lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us
-                FROM stats_run_durations WHERE \(filter)
-                """, arguments)
-        }
-        let (filter, arguments) = runFilter
+    /// Ended runs, from the stats table: group, lifecycle, state, outcome ('' for none), then
+    /// a histogram row.
+    private func endedFromTable() throws -> Statement {
+        let (filter, arguments) = tableFilter
         return try statement(
             """
-            SELECT grp, lifecycle, state, outcome, \(Self.bucket), count(*), sum(d), min(d), max(d)
-            FROM (SELECT r.\(groupColumn) AS grp, r.lifecycle, r.state, ifnull(r.outcome, '') AS outcome,
-                         r.ended_at - r.created_at AS d
-                  FROM runs AS r WHERE \(filter) AND r.ended_at IS NOT NULL)
-            GROUP BY 1, 2, 3, 4, 5
+            SELECT \(groupColumn), lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us
+            FROM stats_run_durations WHERE \(filter)
             """, arguments)
     }
 
-    /// Stays that ended: group, lifecycle, state, then a histogram row.
-    private func stays() throws -> Statement {
-        if fromStatsTables {
-            let (filter, arguments) = tableFilter
-            return try statement(
-                """
-                SELECT \(groupColumn), lifecycle, state, bucket, stays, total_us, min_us, max_us
-                FROM stats_state_durations WHERE \(filter)
-                """, arguments)
+    /// Numbers the distinct texts of a column without making a String per row: a text equal
+    /// to the row before's, or (while there are few) to one seen before, is found by comparing
+    /// bytes; only a new one is read and hashed.
+    private struct Interner {
+        var names: [String] = []
+        private var bytes: [[UInt8]] = []
+        private var numbers: [String: Int] = [:]
+        private var last = -1
+
+        mutating func number(of statement: Statement, column: Int32) -> Int {
+            func matches(_ number: Int) -> Bool {
+                bytes[number].withUnsafeBufferPointer { statement.text(at: column, equals: $0) }
+            }
+            if last >= 0, matches(last) { return last }
+            if names.count <= 16, let seen = names.indices.first(where: matches) {
+                last = seen
+                return seen
+            }
+            var text: [UInt8] = []
+            statement.appendText(at: column, to: &text)
+            let name = String(decoding: text, as: UTF8.self)
+            if let known = numbers[name] {
+                last = known
+            } else {
+                last = names.count
+                numbers[name] = last
+                names.append(name)
+                bytes.append(text)
+            }
+            return last
+        }
+    }
+
+    /// Ended runs of a time window, from the runs themselves, counted in the same buckets.
+    private func endedFromRuns(into groups: inout [String: Group]) throws {
+        struct Slot: Hashable {
+            var group, lifecycle, state, outcome: Int
+            var bucket: Int64
         }
         let (filter, arguments) = runFilter
+        let rows = try statement(
+            """
+            SELECT r.\(groupColumn), r.lifecycle, r.state, ifnull(r.outcome, ''), r.ended_at - r.created_at
+            FROM runs AS r WHERE \(filter) AND r.ended_at IS NOT NULL
+            """, arguments)
+        defer { rows.reset() }
+        var names = [Interner](repeating: Interner(), count: 4)
+        var slots: [Slot: DurationHistogram.Bucket] = [:]
+        while try rows.step() {
+            let duration = rows.int64(at: 4)
+            let slot = Slot(
+                group: names[0].number(of: rows, column: 0), lifecycle: names[1].number(of: rows, column: 1),
+                state: names[2].number(of: rows, column: 2), outcome: names[3].number(of: rows, column: 3),
+                bucket: DurationHistogram.key(of: duration))
+            slots[slot, default: DurationHistogram.Bucket(count: 0, total: 0, min: duration, max: duration)].add(
+                duration)
+        }
+        for (slot, bucket) in slots {
+            let state = StateKey(lifecycle: names[1].names[slot.lifecycle], state: names[2].names[slot.state])
+            let group = names[0].names[slot.group]
+            groups[group, default: Group()].ended[state, default: [:]][names[3].names[slot.outcome], default: 0] +=
+                bucket.count
+            groups[group, default: Group()].durations.add(key: slot.bucket, bucket)
+        }
+    }
+
+    /// Stays that ended, from the stats table: group, lifecycle, state, then a histogram row.
+    private func staysFromTable() throws -> Statement {
+        let (filter, arguments) = tableFilter
         return try statement(
             """
-            SELECT grp, lifecycle, state, \(Self.bucket), count(*), sum(d), min(d), max(d)
-            FROM (SELECT r.\(groupColumn) AS grp, r.lifecycle, c.to_state AS state,
-                         lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at AS d
-                  FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num WHERE \(filter))
-            WHERE d IS NOT NULL
-            GROUP BY 1, 2, 3, 4
+            SELECT \(groupColumn), lifecycle, state, bucket, stays, total_us, min_us, max_us
+            FROM stats_state_durations WHERE \(filter)
             """, arguments)
+    }
+
+    /// Stays that ended, of the runs in a time window, from their history: the rows come run
+    /// by run, in order (an index walk), and each stay is the gap between two rows of a run,
+    /// counted in the same buckets as the stats table.
+    private func staysFromHistory(into groups: inout [String: Group]) throws {
+        struct Slot: Hashable {
+            var group, lifecycle, state: Int
+            var bucket: Int64
+        }
+        let (filter, arguments) = runFilter
+        let rows = try statement(
+            """
+            SELECT r.num, r.\(groupColumn), r.lifecycle, c.to_state, c.at
+            FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
+            WHERE \(filter) ORDER BY r.num, c.seq
+            """, arguments)
+        defer { rows.reset() }
+        var names = [Interner](repeating: Interner(), count: 3)
+        var slots: [Slot: DurationHistogram.Bucket] = [:]
+        var run: Int64 = -1
+        var group = 0
+        var lifecycle = 0
+        var previous: (state: Int, at: Int64)?
+        while try rows.step() {
+            let num = rows.int64(at: 0)
+            if num != run {
+                run = num
+                group = names[0].number(of: rows, column: 1)
+                lifecycle = names[1].number(of: rows, column: 2)
+                previous = nil
+            }
+            let state = names[2].number(of: rows, column: 3)
+            let at = rows.int64(at: 4)
+            if let previous {
+                let duration = at - previous.at
+                let slot = Slot(
+                    group: group, lifecycle: lifecycle, state: previous.state,
+                    bucket: DurationHistogram.key(of: duration))
+                slots[slot, default: DurationHistogram.Bucket(count: 0, total: 0, min: duration, max: duration)].add(
+                    duration)
+            }
+            previous = (state, at)
+        }
+        for (slot, bucket) in slots {
+            let key = StateKey(lifecycle: names[1].names[slot.lifecycle], state: names[2].names[slot.state])
+            groups[names[0].names[slot.group], default: Group()].stays[key, default: DurationHistogram()].add(
+                key: slot.bucket, bucket)
+        }
     }
 
     /// Active runs: group, lifecycle, state, count.
@@ -195,20 +285,28 @@ private struct StatsReader {
             groups[active.string(at: 0), default: Group()].active[key, default: 0] += Int(active.int64(at: 3))
         }
 
-        let ended = try endedRuns()
-        defer { ended.reset() }
-        try Self.histograms(ended, keyColumns: 4) { key, histogram in
-            let state = StateKey(lifecycle: key[1], state: key[2])
-            let runs = histogram.entries.reduce(0) { $0 + $1.bucket.count }
-            groups[key[0], default: Group()].ended[state, default: [:]][key[3], default: 0] += runs
-            groups[key[0], default: Group()].durations.add(histogram)
+        if fromStatsTables {
+            let ended = try endedFromTable()
+            defer { ended.reset() }
+            try Self.histograms(ended, keyColumns: 4) { key, histogram in
+                let state = StateKey(lifecycle: key[1], state: key[2])
+                let runs = histogram.entries.reduce(0) { $0 + $1.bucket.count }
+                groups[key[0], default: Group()].ended[state, default: [:]][key[3], default: 0] += runs
+                groups[key[0], default: Group()].durations.add(histogram)
+            }
+        } else {
+            try endedFromRuns(into: &groups)
         }
 
-        let stays = try stays()
-        defer { stays.reset() }
-        try Self.histograms(stays, keyColumns: 3) { key, histogram in
-            groups[key[0], default: Group()].stays[StateKey(lifecycle: key[1], state: key[2]), default: .init()].add(
-                histogram)
+        if fromStatsTables {
+            let stays = try staysFromTable()
+            defer { stays.reset() }
+            try Self.histograms(stays, keyColumns: 3) { key, histogram in
+                groups[key[0], default: Group()].stays[StateKey(lifecycle: key[1], state: key[2]), default: .init()]
+                    .add(histogram)
+            }
+        } else {
+            try staysFromHistory(into: &groups)
         }
 
         let definitions = Dictionary(

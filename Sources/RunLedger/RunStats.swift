@@ -101,6 +101,14 @@ struct DurationHistogram {
         var min: Int64
         var max: Int64
 
+        /// Counts one more duration.
+        mutating func add(_ duration: Int64) {
+            count += 1
+            total += duration
+            min = Swift.min(min, duration)
+            max = Swift.max(max, duration)
+        }
+
         /// The value of the `rank`-th smallest duration of the bucket (from 1), interpolated
         /// between its smallest and largest, and within the bucket's range: exact for the
         /// first and the last.
