@@ -5,8 +5,9 @@
 -- triggers (or is a view) first copies the selected rows into a temporary table, which it
 -- creates each time it runs, even when the SELECT finds nothing: rare work must not sit in
 -- such a statement in a trigger that fires on every write, but in a trigger of its own,
--- whose WHEN clause is cheap. And an UPDATE that names a column rewrites every index that
--- depends on it, even when the value stays the same.
+-- whose WHEN clause is cheap. And each firing of a trigger sets up its whole body (every
+-- register and cursor of every statement in it), even when its WHEN clause is false: a
+-- large body that rarely has work to do is called through a view (call_*) by a small one.
 --
 -- The rules are those of version 1, unchanged.
 
@@ -177,14 +178,23 @@ BEGIN
 END;
 
 DROP TRIGGER state_changes_notify_dependants;
-CREATE TRIGGER state_changes_notify_dependants AFTER INSERT ON state_changes
-WHEN EXISTS (SELECT 1 FROM run_dependencies) AND EXISTS (
-    SELECT 1 FROM run_dependencies WHERE upstream_id = (SELECT id FROM runs WHERE num = NEW.run_num)
-) AND (
-    SELECT s.is_terminal FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = NEW.to_state
-    WHERE r.num = NEW.run_num
-) = 1
+
+-- The rules for a run that ends while other runs wait for it. Its body is set up only when
+-- it runs: the trigger below, which fires on every change, checks the condition and calls
+-- it with an INSERT ... VALUES (a large trigger costs on every firing, even when its WHEN
+-- clause is false). The view holds no rows and is not for reading; a call that is not for
+-- the ledger's newest history row is refused.
+CREATE VIEW call_notify_dependants AS
+SELECT NULL AS seq, NULL AS run_num, NULL AS to_state, NULL AS outcome, NULL AS at WHERE 0;
+CREATE TRIGGER call_notify_dependants_body INSTEAD OF INSERT ON call_notify_dependants
 BEGIN
+    SELECT RAISE(ABORT, 'runledger:internal_call: call_notify_dependants is called by the triggers, for the newest history row')
+    WHERE NEW.seq IS NOT (SELECT max(seq) FROM state_changes) OR NOT EXISTS (
+        SELECT 1 FROM state_changes
+        WHERE seq = NEW.seq AND run_num = NEW.run_num AND to_state = NEW.to_state AND outcome IS NEW.outcome
+          AND at = NEW.at
+    );
+
     -- Success: release the dependants whose every upstream has now completed.
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
     SELECT d.num, d.state, l.release_state, NEW.at, 'runledger',
@@ -252,6 +262,18 @@ BEGIN
         WHERE u.num = NEW.run_num
     ) <> 'COMPLETED'
     ORDER BY d.num;
+END;
+
+CREATE TRIGGER state_changes_notify_dependants AFTER INSERT ON state_changes
+WHEN EXISTS (SELECT 1 FROM run_dependencies) AND EXISTS (
+    SELECT 1 FROM run_dependencies WHERE upstream_id = (SELECT id FROM runs WHERE num = NEW.run_num)
+) AND (
+    SELECT s.is_terminal FROM runs AS r JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = NEW.to_state
+    WHERE r.num = NEW.run_num
+) = 1
+BEGIN
+    INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
+    VALUES (NEW.seq, NEW.run_num, NEW.to_state, NEW.outcome, NEW.at);
 END;
 
 -- ---------------------------------------------------------------------------------------

@@ -52,6 +52,20 @@ struct ForeignClientRuleTests {
         }
     }
 
+    @Test func theTriggersInternalCallsRefuseACallFromOutside() throws {
+        try withPopulatedLedger { _, path in
+            // A fake "run r1 ended" notice: not the newest history row, not what it says.
+            try expectRefused(
+                """
+                INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
+                SELECT seq, run_num, 'Completed', NULL, at FROM state_changes WHERE seq = 2;
+                """, rule: "internal_call", on: path)
+            try expectRefused(
+                "INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
+                rule: "internal_call", on: path)
+        }
+    }
+
     @Test func runsStateCannotBeSetDirectly() throws {
         try withPopulatedLedger { _, path in
             try expectRefused("UPDATE runs SET state = 'Completed' WHERE id = 'r1';", rule: "derived_state", on: path)
