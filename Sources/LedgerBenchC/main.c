@@ -290,6 +290,19 @@ static double summarize(Groups *groups) {
 static void w4(void) {
     // The queries of `runledger stats` (grouped by job), and the same arithmetic.
     long groups = 0;
+    // The canonical types of states and outcomes.
+    sqlite3_stmt *types = prepare("SELECT lifecycle, state, canonical_type, is_terminal FROM lifecycle_states");
+    while (sqlite3_step(types) == SQLITE_ROW) {
+        char *copy = strdup((const char *)sqlite3_column_text(types, 1));
+        free(copy);
+    }
+    sqlite3_finalize(types);
+    types = prepare("SELECT lifecycle, outcome, canonical_type FROM lifecycle_outcomes");
+    while (sqlite3_step(types) == SQLITE_ROW) {
+        char *copy = strdup((const char *)sqlite3_column_text(types, 1));
+        free(copy);
+    }
+    sqlite3_finalize(types);
     sqlite3_stmt *active = prepare(
         "SELECT r.job, r.lifecycle, r.state, count(*) FROM runs AS r WHERE 1 AND r.ended_at IS NULL GROUP BY 1, 2, 3");
     while (sqlite3_step(active) == SQLITE_ROW) groups++;

@@ -309,25 +309,47 @@ private struct StatsReader {
             try staysFromHistory(into: &groups)
         }
 
-        let definitions = Dictionary(
-            try Store(connection: connection).lifecycles().map { ($0.name, $0) },
-            uniquingKeysWith: { first, _ in first })
+        let types = try self.types()
         return groups.keys.sorted().compactMap { name in
-            groups[name].map { summarize(name, $0, definitions) }
+            groups[name].map { summarize(name, $0, types) }
         }
     }
 
-    private func summarize(_ name: String, _ group: Group, _ definitions: [String: Lifecycle]) -> RunStats {
+    /// The canonical type of every state (and whether it is terminal) and of every outcome.
+    private struct Types {
+        var states: [StateKey: (type: CanonicalType, isTerminal: Bool)] = [:]
+        var outcomes: [StateKey: CanonicalType] = [:]  // keyed by lifecycle and outcome
+    }
+
+    private func types() throws -> Types {
+        var types = Types()
+        let states = try connection.cached("SELECT lifecycle, state, canonical_type, is_terminal FROM lifecycle_states")
+        defer { states.reset() }
+        while try states.step() {
+            types.states[StateKey(lifecycle: states.string(at: 0), state: states.string(at: 1))] = (
+                CanonicalType(rawValue: states.string(at: 2)) ?? .pending, states.int64(at: 3) != 0
+            )
+        }
+        let outcomes = try connection.cached("SELECT lifecycle, outcome, canonical_type FROM lifecycle_outcomes")
+        defer { outcomes.reset() }
+        while try outcomes.step() {
+            types.outcomes[StateKey(lifecycle: outcomes.string(at: 0), state: outcomes.string(at: 1))] =
+                CanonicalType(rawValue: outcomes.string(at: 2)) ?? .pending
+        }
+        return types
+    }
+
+    private func summarize(_ name: String, _ group: Group, _ types: Types) -> RunStats {
         var stats = RunStats(
             group: name, runs: 0, active: 0, byCanonicalType: [:], successRate: nil,
             duration: DurationSummary(histogram: group.durations), states: [])
         var states: [StateKey: RunStats.StateTime] = [:]
         func entry(_ key: StateKey) -> RunStats.StateTime {
-            let state = definitions[key.lifecycle]?.state(named: key.state)
+            let type = types.states[key]
             return states[key]
                 ?? RunStats.StateTime(
-                    lifecycle: key.lifecycle, state: key.state, canonicalType: state?.canonicalType ?? .pending,
-                    isTerminal: state?.isTerminal ?? false, current: 0, time: nil)
+                    lifecycle: key.lifecycle, state: key.state, canonicalType: type?.type ?? .pending,
+                    isTerminal: type?.isTerminal ?? false, current: 0, time: nil)
         }
         for (key, count) in group.active {
             var state = entry(key)
@@ -344,8 +366,7 @@ private struct StatsReader {
                 stats.runs += count
                 // An outcome refines the canonical type of the state it ends in.
                 let refined =
-                    definitions[key.lifecycle]?.outcomes.first { $0.name == outcome }?.canonicalType
-                    ?? state.canonicalType
+                    types.outcomes[StateKey(lifecycle: key.lifecycle, state: outcome)] ?? state.canonicalType
                 stats.byCanonicalType[refined, default: 0] += count
             }
             states[key] = state
