@@ -37,28 +37,14 @@ private struct StatsReader {
     /// needs the runs themselves.
     private var fromStatsTables: Bool { query.createdSince == nil && query.createdBefore == nil }
 
-    /// `WHERE` conditions on `runs AS r` and their arguments: the same as a run query's.
-    private var runFilter: (sql: String, arguments: [SQLValue]) {
+    /// `WHERE` conditions on `runs AS r` and their arguments: the same as a run query's. The
+    /// stats tables share the `job` and `lifecycle` columns, and are read as `AS r` too.
+    private var filter: (sql: String, arguments: [SQLValue]) {
         let (conditions, arguments) = Store.conditions(
             of: RunQuery(
                 job: query.job, lifecycle: query.lifecycle, createdSince: query.createdSince,
                 createdBefore: query.createdBefore))
         return ((["1"] + conditions).joined(separator: " AND "), arguments)
-    }
-
-    /// `WHERE` conditions on a stats table's job and lifecycle columns.
-    private var tableFilter: (sql: String, arguments: [SQLValue]) {
-        var conditions = ["1"]
-        var arguments: [SQLValue] = []
-        if let job = query.job {
-            conditions.append("job = ?")
-            arguments.append(.text(job))
-        }
-        if let lifecycle = query.lifecycle {
-            conditions.append("lifecycle = ?")
-            arguments.append(.text(lifecycle))
-        }
-        return (conditions.joined(separator: " AND "), arguments)
     }
 
     private func statement(_ sql: String, _ arguments: [SQLValue]) throws -> Statement {
@@ -70,11 +56,11 @@ private struct StatsReader {
     /// Ended runs, from the stats table: group, lifecycle, state, outcome ('' for none), then
     /// a histogram row.
     private func endedFromTable() throws -> Statement {
-        let (filter, arguments) = tableFilter
+        let (filter, arguments) = self.filter
         return try statement(
             """
-            SELECT \(groupColumn), lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us
-            FROM stats_run_durations WHERE \(filter)
+            SELECT r.\(groupColumn), r.lifecycle, r.state, r.outcome, r.bucket, r.runs, r.total_us, r.min_us, r.max_us
+            FROM stats_run_durations AS r WHERE \(filter)
             """, arguments)
     }
 
@@ -86,27 +72,32 @@ private struct StatsReader {
         private var bytes: [[UInt8]] = []
         private var numbers: [String: Int] = [:]
         private var last = -1
+        private var lastBytes: [UInt8] = []  // bytes[last], kept apart: the hot comparison
 
         mutating func number(of statement: Statement, column: Int32) -> Int {
-            func matches(_ number: Int) -> Bool {
-                bytes[number].withUnsafeBufferPointer { statement.text(at: column, equals: $0) }
+            if last >= 0, lastBytes.withUnsafeBufferPointer({ statement.text(at: column, equals: $0) }) {
+                return last
             }
-            if last >= 0, matches(last) { return last }
-            if names.count <= 16, let seen = names.indices.first(where: matches) {
+            if names.count <= 16,
+                let seen = bytes.firstIndex(where: { text in
+                    text.withUnsafeBufferPointer { statement.text(at: column, equals: $0) }
+                })
+            {
                 last = seen
-                return seen
-            }
-            var text: [UInt8] = []
-            statement.appendText(at: column, to: &text)
-            let name = String(decoding: text, as: UTF8.self)
-            if let known = numbers[name] {
-                last = known
             } else {
-                last = names.count
-                numbers[name] = last
-                names.append(name)
-                bytes.append(text)
+                var text: [UInt8] = []
+                statement.appendText(at: column, to: &text)
+                let name = String(decoding: text, as: UTF8.self)
+                if let known = numbers[name] {
+                    last = known
+                } else {
+                    last = names.count
+                    numbers[name] = last
+                    names.append(name)
+                    bytes.append(text)
+                }
             }
+            lastBytes = bytes[last]
             return last
         }
     }
@@ -117,7 +108,7 @@ private struct StatsReader {
             var group, lifecycle, state, outcome: Int
             var bucket: Int64
         }
-        let (filter, arguments) = runFilter
+        let (filter, arguments) = self.filter
         let rows = try statement(
             """
             SELECT r.\(groupColumn), r.lifecycle, r.state, ifnull(r.outcome, ''), r.ended_at - r.created_at
@@ -146,11 +137,11 @@ private struct StatsReader {
 
     /// Stays that ended, from the stats table: group, lifecycle, state, then a histogram row.
     private func staysFromTable() throws -> Statement {
-        let (filter, arguments) = tableFilter
+        let (filter, arguments) = self.filter
         return try statement(
             """
-            SELECT \(groupColumn), lifecycle, state, bucket, stays, total_us, min_us, max_us
-            FROM stats_state_durations WHERE \(filter)
+            SELECT r.\(groupColumn), r.lifecycle, r.state, r.bucket, r.stays, r.total_us, r.min_us, r.max_us
+            FROM stats_state_durations AS r WHERE \(filter)
             """, arguments)
     }
 
@@ -162,7 +153,7 @@ private struct StatsReader {
             var group, lifecycle, state: Int
             var bucket: Int64
         }
-        let (filter, arguments) = runFilter
+        let (filter, arguments) = self.filter
         let rows = try statement(
             """
             SELECT r.num, r.\(groupColumn), r.lifecycle, c.to_state, c.at
@@ -205,7 +196,7 @@ private struct StatsReader {
 
     /// Active runs: group, lifecycle, state, count.
     private func activeRuns() throws -> Statement {
-        let (filter, arguments) = runFilter
+        let (filter, arguments) = self.filter
         return try statement(
             """
             SELECT r.\(groupColumn), r.lifecycle, r.state, count(*)
@@ -229,42 +220,29 @@ private struct StatsReader {
 
     /// Reads histogram rows whose first `keyColumns` columns are text and name what the
     /// row counts, and whose next five are bucket, count, total, min and max. Rows of one key
-    /// come together (the tables' order, or GROUP BY's), so a key's text is read once per
-    /// run of rows, not once per row; `body` gets each key with its histogram.
+    /// come together (the tables' order), so a key's texts are numbered by `Interner`s
+    /// without a String per row; `body` gets each key with its histogram.
     private static func histograms(
         _ statement: Statement, keyColumns: Int32, _ body: ([String], DurationHistogram) -> Void
     ) throws {
-        var key: [UInt8] = []  // the key columns' texts, one after another
-        var ends: [Int] = []  // where each column's text ends in `key`
+        var names = [Interner](repeating: Interner(), count: Int(keyColumns))
+        var key = [Int](repeating: -1, count: Int(keyColumns))  // the current key's text numbers
         var histogram = DurationHistogram()
         func flush() {
-            guard !ends.isEmpty else { return }
-            let texts = ends.indices.map { column in
-                String(decoding: key[(column == 0 ? 0 : ends[column - 1])..<ends[column]], as: UTF8.self)
-            }
-            body(texts, histogram)
+            guard key[0] >= 0 else { return }
+            body(key.indices.map { names[$0].names[key[$0]] }, histogram)
+            histogram = DurationHistogram()
         }
         while try statement.step() {
-            let same =
-                !ends.isEmpty
-                && key.withUnsafeBufferPointer { key in
-                    var start = 0
-                    for column in 0..<Int(keyColumns) {
-                        let text = UnsafeBufferPointer(rebasing: key[start..<ends[column]])
-                        guard statement.text(at: Int32(column), equals: text) else { return false }
-                        start = ends[column]
-                    }
-                    return true
+            var changed = false
+            for column in 0..<Int(keyColumns) {
+                let number = names[column].number(of: statement, column: Int32(column))
+                guard number != key[column] else { continue }
+                if !changed {
+                    flush()
+                    changed = true
                 }
-            if !same {
-                flush()
-                key.removeAll(keepingCapacity: true)
-                ends.removeAll(keepingCapacity: true)
-                for column in 0..<keyColumns {
-                    statement.appendText(at: column, to: &key)
-                    ends.append(key.count)
-                }
-                histogram = DurationHistogram()
+                key[column] = number
             }
             histogram.add(
                 key: statement.int64(at: keyColumns),
@@ -294,11 +272,6 @@ private struct StatsReader {
                 groups[key[0], default: Group()].ended[state, default: [:]][key[3], default: 0] += runs
                 groups[key[0], default: Group()].durations.add(histogram)
             }
-        } else {
-            try endedFromRuns(into: &groups)
-        }
-
-        if fromStatsTables {
             let stays = try staysFromTable()
             defer { stays.reset() }
             try Self.histograms(stays, keyColumns: 3) { key, histogram in
@@ -306,6 +279,7 @@ private struct StatsReader {
                     .add(histogram)
             }
         } else {
+            try endedFromRuns(into: &groups)
             try staysFromHistory(into: &groups)
         }
 

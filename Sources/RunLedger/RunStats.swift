@@ -103,10 +103,15 @@ struct DurationHistogram {
 
         /// Counts one more duration.
         mutating func add(_ duration: Int64) {
-            count += 1
-            total += duration
-            min = Swift.min(min, duration)
-            max = Swift.max(max, duration)
+            add(Bucket(count: 1, total: duration, min: duration, max: duration))
+        }
+
+        /// Counts another bucket's durations too.
+        mutating func add(_ other: Bucket) {
+            count += other.count
+            total += other.total
+            min = Swift.min(min, other.min)
+            max = Swift.max(max, other.max)
         }
 
         /// The value of the `rank`-th smallest duration of the bucket (from 1), interpolated
@@ -165,10 +170,8 @@ struct DurationHistogram {
         var merged: [(key: Int64, bucket: Bucket)] = []
         merged.reserveCapacity(sorted.count)
         for (key, bucket) in sorted {
-            if let last = merged.last, last.key == key {
-                merged[merged.count - 1].bucket = Bucket(
-                    count: last.bucket.count + bucket.count, total: last.bucket.total + bucket.total,
-                    min: Swift.min(last.bucket.min, bucket.min), max: Swift.max(last.bucket.max, bucket.max))
+            if merged.last?.key == key {
+                merged[merged.count - 1].bucket.add(bucket)
             } else {
                 merged.append((key, bucket))
             }
