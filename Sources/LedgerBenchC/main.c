@@ -287,44 +287,47 @@ static double summarize(Groups *groups) {
     return check;
 }
 
+// Reads every row of a query, copying its second column's text as a client would.
+static void read_texts(const char *sql) {
+    sqlite3_stmt *rows = prepare(sql);
+    while (sqlite3_step(rows) == SQLITE_ROW) free(strdup((const char *)sqlite3_column_text(rows, 1)));
+    sqlite3_finalize(rows);
+}
+
+// Whether the row's first n text columns equal `previous` (never on the first row); if not,
+// copies them there. Rows of one key come together (the tables' order), so a key's texts
+// are read once per run of rows, as the library does.
+static int same_key(sqlite3_stmt *row, int n, char previous[][200], int first) {
+    int same = !first;
+    for (int c = 0; c < n && same; c++) same = strcmp((const char *)sqlite3_column_text(row, c), previous[c]) == 0;
+    if (!same)
+        for (int c = 0; c < n; c++) snprintf(previous[c], 200, "%s", (const char *)sqlite3_column_text(row, c));
+    return same;
+}
+
 static void w4(void) {
     // The queries of `runledger stats` (grouped by job), and the same arithmetic.
     long groups = 0;
-    // The canonical types of states and outcomes.
-    sqlite3_stmt *types = prepare("SELECT lifecycle, state, canonical_type, is_terminal FROM lifecycle_states");
-    while (sqlite3_step(types) == SQLITE_ROW) {
-        char *copy = strdup((const char *)sqlite3_column_text(types, 1));
-        free(copy);
-    }
-    sqlite3_finalize(types);
-    types = prepare("SELECT lifecycle, outcome, canonical_type FROM lifecycle_outcomes");
-    while (sqlite3_step(types) == SQLITE_ROW) {
-        char *copy = strdup((const char *)sqlite3_column_text(types, 1));
-        free(copy);
-    }
-    sqlite3_finalize(types);
+    read_texts("SELECT lifecycle, state, canonical_type, is_terminal FROM lifecycle_states");
+    read_texts("SELECT lifecycle, outcome, canonical_type FROM lifecycle_outcomes");
     sqlite3_stmt *active = prepare(
         "SELECT r.job, r.lifecycle, r.state, count(*) FROM runs AS r WHERE 1 AND r.ended_at IS NULL GROUP BY 1, 2, 3");
     while (sqlite3_step(active) == SQLITE_ROW) groups++;
     sqlite3_finalize(active);
 
-    Groups durations = {0};
-    sqlite3_stmt *ended = prepare(
-        "SELECT job, lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us FROM stats_run_durations WHERE 1");
-    // Rows of one key come together (the table's order): look the group up once per run of
-    // rows, as the library does.
     // Runs are counted per job, lifecycle, state and outcome (for the counts per state and
     // canonical type), durations per job.
+    Groups durations = {0};
+    sqlite3_stmt *ended = prepare(
+        "SELECT r.job, r.lifecycle, r.state, r.outcome, r.bucket, r.runs, r.total_us, r.min_us, r.max_us"
+        " FROM stats_run_durations AS r WHERE 1");
     char key[512] = "", previous[4][200] = {"", "", "", ""};
     Group *group = NULL;
     int64_t runs_of_key = 0;
     double counted = 0;
     while (sqlite3_step(ended) == SQLITE_ROW) {
-        int same = group != NULL;
-        for (int c = 0; c < 4 && same; c++) same = strcmp((const char *)sqlite3_column_text(ended, c), previous[c]) == 0;
-        if (!same) {
-            int job_changed = group == NULL || strcmp((const char *)sqlite3_column_text(ended, 0), previous[0]) != 0;
-            for (int c = 0; c < 4; c++) snprintf(previous[c], sizeof previous[c], "%s", (const char *)sqlite3_column_text(ended, c));
+        int job_changed = group == NULL || strcmp((const char *)sqlite3_column_text(ended, 0), previous[0]) != 0;
+        if (!same_key(ended, 4, previous, group == NULL)) {
             if (job_changed) group = group_for(&durations, previous[0]);
             counted += (double)runs_of_key;
             runs_of_key = 0;
@@ -340,13 +343,11 @@ static void w4(void) {
 
     Groups stays = {0};
     sqlite3_stmt *rows = prepare(
-        "SELECT job, lifecycle, state, bucket, stays, total_us, min_us, max_us FROM stats_state_durations WHERE 1");
+        "SELECT r.job, r.lifecycle, r.state, r.bucket, r.stays, r.total_us, r.min_us, r.max_us"
+        " FROM stats_state_durations AS r WHERE 1");
     group = NULL;
     while (sqlite3_step(rows) == SQLITE_ROW) {
-        int same = group != NULL;
-        for (int c = 0; c < 3 && same; c++) same = strcmp((const char *)sqlite3_column_text(rows, c), previous[c]) == 0;
-        if (!same) {
-            for (int c = 0; c < 3; c++) snprintf(previous[c], sizeof previous[c], "%s", (const char *)sqlite3_column_text(rows, c));
+        if (!same_key(rows, 3, previous, group == NULL)) {
             snprintf(key, sizeof key, "%s|%s|%s", previous[0], previous[1], previous[2]);
             group = group_for(&stays, key);
         }
