@@ -294,7 +294,7 @@ struct ReportingTests {
             let tamper = try sqlite3(
                 """
                 DROP TRIGGER state_changes_are_append_only_on_delete;
-                DROP TRIGGER state_changes_check_transition;
+                DROP TRIGGER state_changes_apply_to_run;
                 DROP TRIGGER runs_state_is_derived;
                 DROP TRIGGER lifecycle_states_check_update;
                 DELETE FROM state_changes WHERE seq = 2;
@@ -315,7 +315,7 @@ struct ReportingTests {
                     "builtin_lifecycle",
                 ]), "\(checks)")
             let details = problems.compactMap { $0["detail"] as? String }.joined(separator: "\n")
-            #expect(details.contains("trigger state_changes_check_transition is missing"))
+            #expect(details.contains("trigger state_changes_apply_to_run is missing"))
             #expect(details.contains("trigger sneaky is not runledger's"))
             #expect(details.contains("domino.Failed was altered"))
             #expect(details.contains("Run b1 is in Running but its last history row entered killed"))

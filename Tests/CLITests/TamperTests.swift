@@ -87,7 +87,7 @@ struct TamperTests {
             caughtBy: "schema"),
         Attempt(
             "drop the transition check, then record an illegal edge",
-            "DROP TRIGGER state_changes_check_transition; INSERT INTO state_changes (run_num, from_state, to_state, at) VALUES (1, 'Running', 'Late', 9999999999999999)",
+            "DROP TRIGGER state_changes_apply_to_run; INSERT INTO state_changes (run_num, from_state, to_state, at) VALUES (1, 'Running', 'Late', 9999999999999999)",
             caughtBy: "illegal_transition"),
         Attempt(
             "drop the derived-state trigger, then set a state",

@@ -57,12 +57,38 @@ struct ForeignClientRuleTests {
             // A fake "run r1 ended" notice: not the newest history row, not what it says.
             try expectRefused(
                 """
-                INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
+                INSERT INTO call_dependency_rules (seq, run_num, to_state, outcome, at)
                 SELECT seq, run_num, 'Completed', NULL, at FROM state_changes WHERE seq = 2;
                 """, rule: "internal_call", on: path)
             try expectRefused(
-                "INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
+                "INSERT INTO call_dependency_rules (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
                 rule: "internal_call", on: path)
+            // The job limit, asked for a run that was not just recorded.
+            try expectRefused(
+                "INSERT INTO call_enforce_job_limit (run_num) SELECT num FROM runs WHERE id = 'r1';",
+                rule: "internal_call", on: path)
+        }
+    }
+
+    @Test func insertOrReplaceCannotTakeAHistoryRowsPlace() throws {
+        try withPopulatedLedger { ledger, path in
+            let keyed = try SQLiteShell.run(
+                "INSERT INTO state_history (run_id, from_state, to_state, request_key) VALUES ('d1', 'queued', 'live', 'k1');",
+                on: path)
+            try #require(keyed.status == 0, "\(keyed.stderr)")
+            // Same request_key: REPLACE would delete d1's row to make room for r1's.
+            try expectRefused(
+                """
+                INSERT OR REPLACE INTO state_changes (run_num, from_state, to_state, request_key)
+                SELECT num, 'Running', 'Completed', 'k1' FROM runs WHERE id = 'r1';
+                """, rule: "duplicate_request", on: path)
+            // Same seq as the newest row.
+            try expectRefused(
+                """
+                INSERT OR REPLACE INTO state_changes (seq, run_num, from_state, to_state)
+                SELECT max(seq), (SELECT num FROM runs WHERE id = 'r1'), 'Running', 'Completed' FROM state_changes;
+                """, rule: "history_order", on: path)
+            #expect(try ledger.history(of: "d1").map(\.to) == ["queued", "live"])
         }
     }
 
@@ -73,6 +99,15 @@ struct ForeignClientRuleTests {
             try expectRefused("UPDATE runs SET updated_at = 0 WHERE id = 'r1';", rule: "derived_state", on: path)
             // Even to the state of the newest row of another run.
             try expectRefused("UPDATE runs SET state = 'queued' WHERE id = 'r1';", rule: "derived_state", on: path)
+            // The end of a run follows its state, also for the run whose row is the ledger's newest.
+            try expectRefused("UPDATE runs SET ended_at = updated_at WHERE id = 'd1';", rule: "derived_state", on: path)
+            try expectRefused("UPDATE runs SET ended_at = 5 WHERE id = 'r1';", rule: "derived_state", on: path)
+            let ended = try SQLiteShell.run(
+                "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('d1', 'queued', 'live');", on: path)
+            try #require(ended.status == 0, "\(ended.stderr)")
+            try expectRefused("UPDATE runs SET ended_at = NULL WHERE id = 'd1';", rule: "derived_state", on: path)
+            try expectRefused("UPDATE runs SET ended_at = ended_at + 1 WHERE id = 'd1';", rule: "derived_state", on: path)
+            try expectRefused("UPDATE runs SET outcome = 'x' WHERE id = 'd1';", rule: "derived_state", on: path)
         }
     }
 
