@@ -332,8 +332,9 @@ END;
 -- last row is not the newest, and they already hold its values, or it is, and they hold
 -- them too once it has been applied.) ended_at is checked against the state's terminal
 -- flag when it changes; while it does not, the state it agreed with moved along a checked
--- transition.
-CREATE TRIGGER runs_state_is_derived BEFORE UPDATE OF state, updated_at, ended_at, outcome ON runs
+-- transition. (An AFTER trigger: its refusal undoes the UPDATE just the same, and SQLite
+-- need not read the row again after it, as it must after a BEFORE trigger.)
+CREATE TRIGGER runs_state_is_derived AFTER UPDATE OF state, updated_at, ended_at, outcome ON runs
 WHEN NEW.state IS NOT OLD.state OR NEW.updated_at IS NOT OLD.updated_at
   OR NEW.ended_at IS NOT OLD.ended_at OR NEW.outcome IS NOT OLD.outcome
 BEGIN

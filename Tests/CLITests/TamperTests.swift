@@ -69,6 +69,10 @@ struct TamperTests {
             "replace a history row",
             "INSERT OR REPLACE INTO state_changes (seq, run_num, from_state, to_state) VALUES (2, 1, 'Running', 'Failed')"
         ),
+        Attempt(
+            "replace a history row through its request_key",
+            "INSERT OR REPLACE INTO state_changes (run_num, from_state, to_state, request_key) VALUES (1, 'Running', 'Failed', 'k-pending')"
+        ),
         Attempt("replace a run", "REPLACE INTO runs (id, job, lifecycle) VALUES ('r1', 'etl', 'prefect')"),
         Attempt("replace a lifecycle", "INSERT OR REPLACE INTO lifecycles (name) VALUES ('prefect')"),
         Attempt(
@@ -116,7 +120,7 @@ struct TamperTests {
             let path = directory.appendingPathComponent("t.db").path
             for step in [
                 ["start", "etl", "--id", "r1", "--lifecycle", "prefect", "--at", "2026-01-01T00:00:00Z"],
-                ["transition", "r1", "Pending", "--at", "2026-01-01T00:01:00Z"],
+                ["transition", "r1", "Pending", "--at", "2026-01-01T00:01:00Z", "--request-key", "k-pending"],
                 ["transition", "r1", "Running", "--at", "2026-01-01T00:02:00Z"],
                 [
                     "start", "etl2", "--id", "done", "--lifecycle", "prefect", "--state", "Running", "--at",
