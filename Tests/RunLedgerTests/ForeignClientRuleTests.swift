@@ -106,7 +106,8 @@ struct ForeignClientRuleTests {
                 "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('d1', 'queued', 'live');", on: path)
             try #require(ended.status == 0, "\(ended.stderr)")
             try expectRefused("UPDATE runs SET ended_at = NULL WHERE id = 'd1';", rule: "derived_state", on: path)
-            try expectRefused("UPDATE runs SET ended_at = ended_at + 1 WHERE id = 'd1';", rule: "derived_state", on: path)
+            try expectRefused(
+                "UPDATE runs SET ended_at = ended_at + 1 WHERE id = 'd1';", rule: "derived_state", on: path)
             try expectRefused("UPDATE runs SET outcome = 'x' WHERE id = 'd1';", rule: "derived_state", on: path)
         }
     }
