@@ -108,8 +108,14 @@ public final class Batch {
         } catch let error as SQLiteError {
             throw try explain(error, starting: runID, job: job, lifecycle: lifecycle, state: state, parent: parent)
         }
-        guard let run = try store.run(num: num) else { throw LedgerError.noSuchRun(runID: runID) }
-        return run
+        // The triggers chose its first state (or skipped it); the rest is what was written.
+        guard let current = try store.state(ofRun: num) else { throw LedgerError.noSuchRun(runID: runID) }
+        return Run(
+            id: runID, job: job, lifecycle: lifecycle, state: current.state, createdAt: at,
+            updatedAt: current.updatedAt, endedAt: current.endedAt, outcome: current.outcome, createdBy: actor,
+            createdReason: reason, attempt: attempt, parentID: parent, maxRetries: maxRetries,
+            scheduledAt: scheduledAt, heartbeatAt: nil, metadata: metadata, canonicalType: current.canonicalType,
+            isTerminal: current.isTerminal)
     }
 
     /// Moves a run to another state: a plain transition of its lifecycle.

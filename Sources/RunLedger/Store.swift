@@ -24,8 +24,6 @@ struct Store {
 
     /// The run with an id; built once, not at every call.
     static let runByID = "SELECT \(runColumns) \(runFrom) WHERE r.id = ?"
-    /// The run with a compact key.
-    static let runByNum = "SELECT \(runColumns) \(runFrom) WHERE r.num = ?"
 
     /// Reads a run from the columns of `runColumns`, starting at `offset`.
     static func decodeRun(_ row: Statement, offset: Int32 = 0) -> Run {
@@ -60,12 +58,34 @@ struct Store {
         return try statement.step() ? Self.decodeRun(statement) : nil
     }
 
-    /// The run with this compact key.
-    func run(num: Int64) throws -> Run? {
-        let statement = try connection.cached(Self.runByNum)
+    /// What the triggers decided for a run: its state (for a new run, its first state, or the
+    /// skip state of a job at its limit) with the state's type, its last change and its end.
+    struct RunState {
+        let state: String
+        let updatedAt: Timestamp
+        let endedAt: Timestamp?
+        let outcome: String?
+        let canonicalType: CanonicalType
+        let isTerminal: Bool
+    }
+
+    /// The state of the run with a compact key, and only that: a new run's other columns are
+    /// what its caller wrote.
+    func state(ofRun num: Int64) throws -> RunState? {
+        let statement = try connection.cached(
+            """
+            SELECT r.state, r.updated_at, r.ended_at, r.outcome, ifnull(o.canonical_type, s.canonical_type), s.is_terminal
+            \(Self.runFrom) WHERE r.num = ?
+            """)
         defer { statement.reset() }
         statement.bind(num, at: 1)
-        return try statement.step() ? Self.decodeRun(statement) : nil
+        guard try statement.step() else { return nil }
+        return RunState(
+            state: statement.string(at: 0), updatedAt: Timestamp(rawValue: statement.int64(at: 1)),
+            endedAt: statement.optionalInt64(at: 2).map(Timestamp.init(rawValue:)),
+            outcome: statement.optionalString(at: 3),
+            canonicalType: CanonicalType(rawValue: statement.string(at: 4)) ?? .pending,
+            isTerminal: statement.int64(at: 5) != 0)
     }
 
     /// What a transition needs to know of a run, and nothing more.

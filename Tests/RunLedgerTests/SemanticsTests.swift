@@ -24,6 +24,26 @@ struct SemanticsTests {
         }
     }
 
+    @Test func theRunThatStartReturnsIsTheRunStored() throws {
+        try withTemporaryLedger { ledger, _ in
+            let first = try ledger.start(
+                job: "etl", lifecycle: "opencue", id: "o1", at: Timestamp(rawValue: 1_700_000_000_000_000),
+                reason: "nightly", metadata: #"{"k": [1, 2]}"#, maxRetries: 3,
+                scheduledAt: Timestamp(rawValue: 1_700_000_100_000_000), actor: "cron@host")
+            // A retry inherits max_retries and takes the next attempt; a skipped run ends at once.
+            let retry = try ledger.start(job: "etl", lifecycle: "opencue", id: "o2", parent: "o1")
+            let kept = try ledger.start(job: "warehouse", lifecycle: "databricks", id: "d1")
+            let skipped = try ledger.start(job: "warehouse", lifecycle: "databricks", id: "d2", actor: "ops")
+            let blocked = try ledger.start(job: "report", lifecycle: "prefect", id: "p1", upstream: ["d1"])
+            for run in [first, retry, kept, skipped, blocked] {
+                #expect(try ledger.run(id: run.id) == run, "\(run.id)")
+            }
+            #expect(retry.attempt == 2 && retry.maxRetries == 3 && retry.parentID == "o1")
+            #expect(skipped.state == "SKIPPED" && skipped.endedAt != nil && skipped.outcome != nil)
+            #expect(first.metadata == #"{"k": [1, 2]}"# && first.createdBy == "cron@host")
+        }
+    }
+
     @Test func aJobsOwnLimitOverridesItsLifecycleDefault() throws {
         try withTemporaryLedger { ledger, _ in
             try ledger.setConcurrencyLimit(2, for: "etl")
