@@ -19,11 +19,8 @@
 DROP TRIGGER state_changes_check_transition;
 DROP TRIGGER state_changes_apply_to_run;
 DROP TRIGGER state_changes_notify_dependants;
-DROP VIEW call_notify_dependants;
 DROP TRIGGER runs_state_is_derived;
 DROP TRIGGER runs_check_new_run;
-DROP TRIGGER runs_enforce_job_limit;
-DROP TRIGGER runs_record_first_state;
 
 -- ---------------------------------------------------------------------------------------
 -- A new run: a new id, a known lifecycle, a known parent whose retries are not used up.
@@ -54,84 +51,15 @@ BEGIN
     END;
 END;
 
--- A new run whose job is at its limit of active runs (jobs.max_active, else the
--- lifecycle's default_max_active) moves at once to its lifecycle's skip state, with a
--- reason naming an active run; a lifecycle without a skip state (or without the edge)
--- refuses the run instead. The trigger below tests whether any limit applies and calls
--- the rule's body through the view call_enforce_job_limit, which holds no rows and is not
--- for reading; a call for any run but the newest, just recorded, is refused. (Created
--- before runs_record_first_state, so that it fires after it: SQLite fires the newest
--- trigger first.)
-CREATE VIEW call_enforce_job_limit AS SELECT NULL AS run_num WHERE 0;
-CREATE TRIGGER call_enforce_job_limit_body INSTEAD OF INSERT ON call_enforce_job_limit
-BEGIN
-    SELECT RAISE(ABORT, 'runledger:internal_call: call_enforce_job_limit is called by the triggers, for the run just recorded')
-    WHERE (SELECT run_num, from_state IS NULL FROM state_changes ORDER BY seq DESC LIMIT 1) IS NOT (NEW.run_num, 1);
-
-    INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
-    SELECT r.num, r.state, l.skip_state, r.created_at, 'runledger',
-           'job ' || r.job || ' is at its limit of ' || limits.max_active || ' active run'
-           || CASE WHEN limits.max_active = 1 THEN '' ELSE 's' END
-           || ifnull('; run ' || (
-                SELECT id FROM runs WHERE job = r.job AND ended_at IS NULL AND num <> r.num ORDER BY num LIMIT 1
-              ) || ' is active', ''),
-           l.skip_outcome
-    FROM runs AS r
-    JOIN lifecycles AS l ON l.name = r.lifecycle
-    JOIN (
-        SELECT ifnull(j.max_active, CASE WHEN j.job IS NULL THEN l2.default_max_active END) AS max_active
-        FROM runs AS r2 JOIN lifecycles AS l2 ON l2.name = r2.lifecycle
-        LEFT JOIN jobs AS j ON j.job = r2.job
-        WHERE r2.num = NEW.run_num
-    ) AS limits ON limits.max_active IS NOT NULL
-    WHERE r.num = NEW.run_num
-      AND (SELECT count(*) FROM runs WHERE job = r.job AND ended_at IS NULL AND num <> r.num) >= limits.max_active
-      AND EXISTS (
-        SELECT 1 FROM lifecycle_transitions
-        WHERE lifecycle = r.lifecycle AND from_state = r.state AND to_state = l.skip_state AND action IS NULL
-      );
-
-    SELECT RAISE(ABORT, 'runledger:concurrency_limit: the job is at its limit of active runs and the run cannot be skipped')
-    FROM runs AS r
-    JOIN lifecycles AS l ON l.name = r.lifecycle
-    LEFT JOIN jobs AS j ON j.job = r.job
-    WHERE r.num = NEW.run_num AND r.ended_at IS NULL
-      AND ifnull(j.max_active, CASE WHEN j.job IS NULL THEN l.default_max_active END) IS NOT NULL
-      AND (SELECT count(*) FROM runs WHERE job = r.job AND ended_at IS NULL AND num <> r.num)
-          >= ifnull(j.max_active, CASE WHEN j.job IS NULL THEN l.default_max_active END);
-END;
-CREATE TRIGGER runs_enforce_job_limit AFTER INSERT ON runs
-WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job AND max_active IS NOT NULL)
-  OR (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) IS NOT NULL
-BEGIN
-    INSERT INTO call_enforce_job_limit (run_num) VALUES (NEW.num);
-END;
-
--- A new run records its first state as its first state_history row.
-CREATE TRIGGER runs_record_first_state AFTER INSERT ON runs
-BEGIN
-    INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
-    VALUES (
-        NEW.num,
-        NULL,
-        ifnull(NEW.state, (
-            SELECT state FROM lifecycle_states
-            WHERE lifecycle = NEW.lifecycle AND is_initial = 1
-            ORDER BY position LIMIT 1
-        )),
-        NEW.created_at,
-        NEW.created_by,
-        NEW.created_reason
-    );
-END;
-
 -- ---------------------------------------------------------------------------------------
 -- The dependency rules: a run with upstream runs enters a RUNNING-type state only once
 -- every upstream has completed; a run that ends releases or fails the runs waiting for it.
 -- In a ledger where no run has upstreams (most), the trigger below stops at its first
 -- test. Otherwise it calls the rules through the view call_dependency_rules (which holds
 -- no rows and is not for reading; a call for anything but the ledger's newest history row
--- is refused). (Created before state_changes_apply_to_run, so that it fires after it.)
+-- is refused). A run that ends while others wait for it is passed on to version 8's
+-- call_notify_dependants, unchanged. (Created before state_changes_apply_to_run, so that
+-- it fires after it.)
 CREATE VIEW call_dependency_rules AS
 SELECT NULL AS seq, NULL AS run_num, NULL AS to_state, NULL AS outcome, NULL AS at WHERE 0;
 
@@ -143,73 +71,8 @@ WHEN EXISTS (
     WHERE r.num = NEW.run_num
 ) = 1
 BEGIN
-    -- Success: release the dependants whose every upstream has now completed.
-    INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
-    SELECT d.num, d.state, l.release_state, NEW.at, 'runledger',
-           'upstream ' || u.id || ' completed; every upstream has completed'
-    FROM runs AS u
-    JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = NEW.to_state
-    LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = NEW.outcome
-    JOIN run_dependencies AS dep ON dep.upstream_id = u.id
-    JOIN runs AS d ON d.id = dep.run_id
-    JOIN lifecycles AS l ON l.name = d.lifecycle
-    WHERE u.num = NEW.run_num
-      AND ifnull(uo.canonical_type, us.canonical_type) = 'COMPLETED'
-      AND d.state = l.blocked_state AND l.release_state IS NOT NULL
-      AND NOT EXISTS (
-        SELECT 1 FROM run_dependencies AS other JOIN runs AS o ON o.id = other.upstream_id
-        JOIN lifecycle_states AS os ON os.lifecycle = o.lifecycle AND os.state = o.state
-        LEFT JOIN lifecycle_outcomes AS oo ON oo.lifecycle = o.lifecycle AND oo.outcome = o.outcome
-        WHERE other.run_id = d.id AND o.num <> u.num AND ifnull(oo.canonical_type, os.canonical_type) <> 'COMPLETED'
-      )
-    ORDER BY d.num;
-
-    -- Failure: every active run downstream, transitively.
-    INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
-    WITH RECURSIVE downstream (id, via) AS (
-        SELECT dep.run_id, u.id FROM runs AS u JOIN run_dependencies AS dep ON dep.upstream_id = u.id
-        WHERE u.num = NEW.run_num
-        UNION
-        SELECT dep.run_id, downstream.via FROM downstream JOIN run_dependencies AS dep ON dep.upstream_id = downstream.id
-    )
-    SELECT d.num, d.state, l.upstream_failed_state, NEW.at, 'runledger',
-           'upstream ' || (SELECT id FROM runs WHERE num = NEW.run_num) || ' ended in ' || NEW.to_state,
-           l.upstream_failed_outcome
-    FROM (SELECT DISTINCT id FROM downstream) AS w
-    JOIN runs AS d ON d.id = w.id AND d.ended_at IS NULL
-    JOIN lifecycles AS l ON l.name = d.lifecycle
-    WHERE (
-        SELECT ifnull(uo.canonical_type, us.canonical_type)
-        FROM runs AS u JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = NEW.to_state
-        LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = NEW.outcome
-        WHERE u.num = NEW.run_num
-    ) <> 'COMPLETED'
-      AND EXISTS (
-        SELECT 1 FROM lifecycle_transitions AS t
-        WHERE t.lifecycle = d.lifecycle AND t.from_state = d.state AND t.to_state = l.upstream_failed_state
-          AND t.action IS NULL
-      )
-    ORDER BY d.num;
-
-    INSERT INTO run_annotations (run_id, at, kind, actor, reason)
-    WITH RECURSIVE downstream (id) AS (
-        SELECT dep.run_id FROM runs AS u JOIN run_dependencies AS dep ON dep.upstream_id = u.id
-        WHERE u.num = NEW.run_num
-        UNION
-        SELECT dep.run_id FROM downstream JOIN run_dependencies AS dep ON dep.upstream_id = downstream.id
-    )
-    SELECT d.id, NEW.at, 'upstream_failed', 'runledger',
-           'upstream ' || (SELECT id FROM runs WHERE num = NEW.run_num) || ' ended in ' || NEW.to_state
-           || '; this run waits for it and cannot run'
-    FROM (SELECT DISTINCT id FROM downstream) AS w
-    JOIN runs AS d ON d.id = w.id AND d.ended_at IS NULL
-    WHERE (
-        SELECT ifnull(uo.canonical_type, us.canonical_type)
-        FROM runs AS u JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = NEW.to_state
-        LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = NEW.outcome
-        WHERE u.num = NEW.run_num
-    ) <> 'COMPLETED'
-    ORDER BY d.num;
+    INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
+    VALUES (NEW.seq, NEW.run_num, NEW.to_state, NEW.outcome, NEW.at);
 END;
 
 CREATE TRIGGER call_dependency_rules_check_upstreams INSTEAD OF INSERT ON call_dependency_rules

@@ -24,6 +24,11 @@ struct Store {
 
     /// The run with an id; built once, not at every call.
     static let runByID = "SELECT \(runColumns) \(runFrom) WHERE r.id = ?"
+    /// A run's state, by its compact key (see `state(ofRun:)`).
+    static let runStateByNum = """
+        SELECT r.state, r.updated_at, r.ended_at, r.outcome, ifnull(o.canonical_type, s.canonical_type), s.is_terminal
+        \(runFrom) WHERE r.num = ?
+        """
 
     /// Reads a run from the columns of `runColumns`, starting at `offset`.
     static func decodeRun(_ row: Statement, offset: Int32 = 0) -> Run {
@@ -72,11 +77,7 @@ struct Store {
     /// The state of the run with a compact key, and only that: a new run's other columns are
     /// what its caller wrote.
     func state(ofRun num: Int64) throws -> RunState? {
-        let statement = try connection.cached(
-            """
-            SELECT r.state, r.updated_at, r.ended_at, r.outcome, ifnull(o.canonical_type, s.canonical_type), s.is_terminal
-            \(Self.runFrom) WHERE r.num = ?
-            """)
+        let statement = try connection.cached(Self.runStateByNum)
         defer { statement.reset() }
         statement.bind(num, at: 1)
         guard try statement.step() else { return nil }

@@ -63,9 +63,9 @@ struct ForeignClientRuleTests {
             try expectRefused(
                 "INSERT INTO call_dependency_rules (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
                 rule: "internal_call", on: path)
-            // The job limit, asked for a run that was not just recorded.
+            // The notice a run's end passes on, straight to its body.
             try expectRefused(
-                "INSERT INTO call_enforce_job_limit (run_num) SELECT num FROM runs WHERE id = 'r1';",
+                "INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
                 rule: "internal_call", on: path)
         }
     }
