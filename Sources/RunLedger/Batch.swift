@@ -106,7 +106,8 @@ public final class Batch {
                 try store.insertDependency(runID: runID, upstreamID: id)
             }
         } catch let error as SQLiteError {
-            throw try explain(error, starting: runID, job: job, lifecycle: lifecycle, state: state, parent: parent)
+            throw try Refusal.explain(
+                error, starting: runID, job: job, lifecycle: lifecycle, state: state, parent: parent, in: store)
         }
         // The triggers chose its first state (or skipped it); the rest is what was written.
         guard let current = try store.state(ofRun: num) else { throw LedgerError.noSuchRun(runID: runID) }
@@ -251,7 +252,7 @@ public final class Batch {
             return Annotation(
                 id: id, runID: runID, at: at, kind: kind, actor: actor, reason: reason, metadata: metadata)
         } catch let error as SQLiteError {
-            throw Self.generic(error)
+            throw Refusal.generic(error)
         }
     }
 
@@ -268,13 +269,7 @@ public final class Batch {
         do {
             guard try store.heartbeat(runID: runID, at: at) else { throw LedgerError.noSuchRun(runID: runID) }
         } catch let error as SQLiteError {
-            switch Self.rule(of: error) {
-            case "run_ended": throw LedgerError.runEnded(runID: runID)
-            case "time_backwards":
-                let last = try store.run(id: runID)?.heartbeatAt ?? at
-                throw LedgerError.timeWentBackwards(runID: runID, at: at, lastChange: last)
-            default: throw Self.generic(error)
-            }
+            throw try Refusal.explain(error, heartbeatOf: runID, at: at, in: store)
         }
     }
 
@@ -326,86 +321,9 @@ public final class Batch {
                 seq: seq, runID: runID, from: head.state, to: state, at: time, action: action, actor: actor,
                 reason: reason, metadata: metadata, outcome: outcome, requestKey: requestKey)
         } catch let error as SQLiteError {
-            throw try explain(error, changing: runID, head: head, to: state, at: time, outcome: outcome)
+            throw try Refusal.explain(
+                error, changing: runID, head: head, to: state, at: time, outcome: outcome, in: store)
         }
-    }
-
-    // MARK: - Turning a refusal into a typed error
-
-    /// The ledger rule tag of a trigger's refusal (`illegal_transition` for a message
-    /// "runledger:illegal_transition: ..."), or nil for any other error.
-    static func rule(of error: SQLiteError) -> String? {
-        guard error.extendedCode == .constraintTrigger, error.message.hasPrefix("runledger:") else { return nil }
-        let tag = error.message.dropFirst("runledger:".count).prefix { $0 != ":" }
-        return String(tag)
-    }
-
-    private func explain(
-        _ error: SQLiteError, starting runID: String, job: String, lifecycle: String, state: String?, parent: String?
-    ) throws -> any Error {
-        switch Self.rule(of: error) {
-        case "duplicate_run": return LedgerError.duplicateRun(runID: runID)
-        case "concurrency_limit":
-            let limit = try store.limits().first { $0.job == job }?.maxActive
-            let fallback = try store.role("default_max_active", of: lifecycle).flatMap { Int($0) }
-            return LedgerError.concurrencyLimitReached(job: job, maxActive: limit ?? fallback ?? 0)
-        case "retries_exhausted":
-            let parentRun = try parent.flatMap { try store.run(id: $0) }
-            return LedgerError.retriesExhausted(runID: parent ?? runID, maxRetries: parentRun?.maxRetries ?? 0)
-        case "no_such_lifecycle": return LedgerError.noSuchLifecycle(name: lifecycle)
-        case "no_such_state": return LedgerError.noSuchState(lifecycle: lifecycle, state: state ?? "")
-        case "not_initial":
-            return LedgerError.illegalTransition(
-                runID: runID, from: nil, to: state ?? "", legalTargets: try store.initialStates(of: lifecycle))
-        case "no_such_run": return LedgerError.noSuchRun(runID: parent ?? runID)
-        default: return Self.generic(error)
-        }
-    }
-
-    private func explain(
-        _ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp,
-        outcome: String?
-    ) throws -> any Error {
-        switch Self.rule(of: error) {
-        case "illegal_transition":
-            guard try store.stateExists(state, in: head.lifecycle) else {
-                return LedgerError.noSuchState(lifecycle: head.lifecycle, state: state)
-            }
-            let edges = try store.edges(from: head.state, in: head.lifecycle)
-            let actions = edges.filter { $0.to == state }.compactMap(\.action)
-            if !actions.isEmpty {
-                return LedgerError.actionRequired(runID: runID, from: head.state, to: state, actions: actions)
-            }
-            var targets: [String] = []
-            for edge in edges where edge.action == nil && !targets.contains(edge.to) { targets.append(edge.to) }
-            return LedgerError.illegalTransition(runID: runID, from: head.state, to: state, legalTargets: targets)
-        case "time_backwards":
-            return LedgerError.timeWentBackwards(runID: runID, at: at, lastChange: head.updatedAt)
-        case "bad_outcome":
-            return LedgerError.invalidOutcome(
-                runID: runID, state: state, outcome: outcome ?? "",
-                legalOutcomes: try store.outcomes(of: head.lifecycle))
-        case "retries_exhausted":
-            return LedgerError.retriesExhausted(runID: runID, maxRetries: try store.run(id: runID)?.maxRetries ?? 0)
-        case "blocked_by_upstream":
-            let waiting = try store.upstreams(of: runID).filter { !$0.isCompleted }.map(\.id)
-            return LedgerError.blockedByUpstream(runID: runID, upstreams: waiting)
-        default:
-            return Self.generic(error)
-        }
-    }
-
-    /// Any other refusal: a rule tag becomes ``LedgerError/ruleViolation(rule:message:)``, a
-    /// CHECK on JSON becomes invalid metadata, and SQLite's own errors pass unchanged.
-    static func generic(_ error: SQLiteError) -> any Error {
-        if let rule = rule(of: error) {
-            let message = error.message.drop { $0 != " " }.dropFirst()
-            return LedgerError.ruleViolation(rule: rule, message: String(message))
-        }
-        if error.extendedCode == .constraintCheck, error.message.contains("json_valid") {
-            return LedgerError.invalidArgument(name: "metadata", reason: "it is not valid JSON")
-        }
-        return error
     }
 }
 

@@ -119,7 +119,7 @@ extension Ledger {
             do {
                 try store.insert(lifecycle)
             } catch let error as SQLiteError {
-                throw Batch.generic(error)
+                throw Refusal.generic(error)
             }
         }
     }

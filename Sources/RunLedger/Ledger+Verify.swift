@@ -1,10 +1,12 @@
 /// Something `Ledger.verify()` found wrong in a ledger file.
 public struct LedgerProblem: Sendable, Hashable, CustomStringConvertible {
-    /// Which check failed: a rule tag of SPEC §3 (`wrong_from_state`, `illegal_transition`,
-    /// `not_initial`, `time_backwards`, `derived_state`, `no_such_run`, `history_order`),
-    /// or `schema`, `builtin_lifecycle`, `lifecycle_definition`, `bad_value`, `integrity`,
+    /// Which check failed: a rule's tag (``Rule``: `wrong_from_state`, `illegal_transition`,
+    /// `not_initial`, `time_backwards`, `derived_state`, `no_such_run`, `history_order`,
+    /// `bad_value`), or `schema`, `builtin_lifecycle`, `lifecycle_definition`, `integrity`,
     /// `foreign_key`, `stats`.
     public var check: String
+    /// The rule the stored rows break, when the check is one (``check`` is its tag).
+    public var rule: Rule? { Rule(rawValue: check) }
     /// The run concerned, if one is.
     public var runID: String?
     /// The history row concerned, if one is.
@@ -95,12 +97,30 @@ private struct Verifier {
             problems: problems, isTruncated: isTruncated)
     }
 
-    private mutating func report(_ check: String, runID: String? = nil, seq: Int64? = nil, _ detail: String) {
+    private mutating func report(_ rule: Rule, runID: String? = nil, seq: Int64? = nil, _ detail: String) {
+        report(check: rule.rawValue, runID: runID, seq: seq, detail)
+    }
+
+    private mutating func report(_ check: Check, runID: String? = nil, seq: Int64? = nil, _ detail: String) {
+        report(check: check.rawValue, runID: runID, seq: seq, detail)
+    }
+
+    private mutating func report(check: String, runID: String?, seq: Int64?, _ detail: String) {
         guard problems.count < limit else {
             isTruncated = true
             return
         }
         problems.append(LedgerProblem(check: check, runID: runID, seq: seq, detail: detail))
+    }
+
+    /// The checks that are not rules of the triggers.
+    enum Check: String {
+        case schema
+        case builtinLifecycle = "builtin_lifecycle"
+        case lifecycleDefinition = "lifecycle_definition"
+        case integrity
+        case foreignKey = "foreign_key"
+        case stats
     }
 
     private func count(_ sql: String) throws -> Int64 {
@@ -122,11 +142,11 @@ private struct Verifier {
 
     private mutating func checkIntegrity() throws {
         for row in try rows("PRAGMA integrity_check") where row.first != "ok" {
-            report("integrity", "SQLite's integrity check: \(row.first.flatMap { $0 } ?? "?").")
+            report(.integrity, "SQLite's integrity check: \(row.first.flatMap { $0 } ?? "?").")
         }
         for row in try rows("PRAGMA foreign_key_check") {
             report(
-                "foreign_key",
+                .foreignKey,
                 "A row of \(row[0] ?? "?") (rowid \(row[1] ?? "?")) refers to a missing row of \(row[2] ?? "?").")
         }
     }
@@ -148,14 +168,14 @@ private struct Verifier {
         for row in expected {
             let (type, name, sql) = (row[0] ?? "", row[1] ?? "", row[2])
             guard let found = actual[name] else {
-                report("schema", "The \(type) \(name) is missing.")
+                report(.schema, "The \(type) \(name) is missing.")
                 continue
             }
-            if found != sql { report("schema", "The \(type) \(name) differs from runledger's definition.") }
+            if found != sql { report(.schema, "The \(type) \(name) differs from runledger's definition.") }
         }
         for (name, type) in actualTypes.sorted(by: { $0.key < $1.key })
         where type == "trigger" && !expectedNames.contains(name) {
-            report("schema", "The trigger \(name) is not runledger's.")
+            report(.schema, "The trigger \(name) is not runledger's.")
         }
         let definitions = [
             "SELECT 'canonical type ' || name, quote(position) || quote(is_terminal) || quote(description) FROM canonical_types",
@@ -179,13 +199,13 @@ private struct Verifier {
             let have = Dictionary(try rows(sql).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
             for (key, value) in want.sorted(by: { $0.key < $1.key }) {
                 guard let found = have[key] else {
-                    report("builtin_lifecycle", "The built-in \(key) is missing.")
+                    report(.builtinLifecycle, "The built-in \(key) is missing.")
                     continue
                 }
-                if found != value { report("builtin_lifecycle", "The built-in \(key) was altered.") }
+                if found != value { report(.builtinLifecycle, "The built-in \(key) was altered.") }
             }
             for key in have.keys.sorted() where want[key] == nil {
-                report("builtin_lifecycle", "The \(key) was added to a built-in lifecycle.")
+                report(.builtinLifecycle, "The \(key) was added to a built-in lifecycle.")
             }
         }
     }
@@ -241,28 +261,28 @@ private struct Verifier {
             if isFirst {
                 if from != nil {
                     report(
-                        "wrong_from_state", runID: runID, seq: seq,
+                        .wrongFromState, runID: runID, seq: seq,
                         "The first row of run \(runID) leaves \(from ?? "") instead of starting the run.")
                 }
                 if statement.int64(at: 7) == 0 {
-                    report("not_initial", runID: runID, seq: seq, "Run \(runID) starts in \(to), not an initial state.")
+                    report(.notInitial, runID: runID, seq: seq, "Run \(runID) starts in \(to), not an initial state.")
                 }
                 continue
             }
             if from != previousTo {
                 report(
-                    "wrong_from_state", runID: runID, seq: seq,
+                    .wrongFromState, runID: runID, seq: seq,
                     "Row \(seq) of run \(runID) leaves \(from ?? "nothing") but the run was in \(previousTo ?? "nothing")."
                 )
             }
             if statement.int64(at: 6) != 0 {
                 report(
-                    "time_backwards", runID: runID, seq: seq,
+                    .timeBackwards, runID: runID, seq: seq,
                     "Row \(seq) of run \(runID) is earlier than the row before it.")
             }
             if statement.int64(at: 8) == 0 {
                 report(
-                    "illegal_transition", runID: runID, seq: seq,
+                    .illegalTransition, runID: runID, seq: seq,
                     "Row \(seq) of run \(runID) records \(edge), which its lifecycle does not allow.")
             }
         }
@@ -277,19 +297,19 @@ private struct Verifier {
             """)
         {
             report(
-                "derived_state", runID: row[0],
+                .derivedState, runID: row[0],
                 "Run \(row[0] ?? "") is in \(row[1] ?? "no state") but its last history row entered \(row[2] ?? "?").")
         }
         for row in try rows(
             "SELECT id FROM runs AS r WHERE NOT EXISTS (SELECT 1 FROM state_changes WHERE run_num = r.num)")
         {
-            report("derived_state", runID: row[0], "Run \(row[0] ?? "") has no history.")
+            report(.derivedState, runID: row[0], "Run \(row[0] ?? "") has no history.")
         }
         for row in try rows(
             "SELECT c.seq, c.run_num FROM state_changes AS c WHERE NOT EXISTS (SELECT 1 FROM runs WHERE num = c.run_num)"
         ) {
             report(
-                "no_such_run", seq: Int64(row[0] ?? ""),
+                .noSuchRun, seq: Int64(row[0] ?? ""),
                 "History row \(row[0] ?? "") belongs to no run (run_num \(row[1] ?? "")).")
         }
     }
@@ -339,7 +359,7 @@ private struct Verifier {
                 guard seen.insert(name).inserted else { continue }
                 let what = zip(key, name).map { "\($0) \($1 ?? "NULL")" }.joined(separator: ", ")
                 report(
-                    "stats",
+                    .stats,
                     "\(table) disagrees with the history for \(what): a bucket counts \(row[key.count + 1] ?? "nothing") "
                         + "where the history has \(row[key.count] ?? "?").")
             }
@@ -349,20 +369,20 @@ private struct Verifier {
     private mutating func checkReferencesAndValues() throws {
         for row in try rows("SELECT id, lifecycle FROM runs WHERE lifecycle NOT IN (SELECT name FROM lifecycles)") {
             report(
-                "no_such_lifecycle", runID: row[0],
+                .noSuchLifecycle, runID: row[0],
                 "Run \(row[0] ?? "") uses lifecycle \(row[1] ?? ""), which does not exist.")
         }
         for row in try rows(
             "SELECT id, parent_id FROM runs WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT id FROM runs)")
         {
             report(
-                "no_such_run", runID: row[0], "Run \(row[0] ?? "") names parent \(row[1] ?? ""), which does not exist.")
+                .noSuchRun, runID: row[0], "Run \(row[0] ?? "") names parent \(row[1] ?? ""), which does not exist.")
         }
         for row in try rows(
             "SELECT lifecycle, state, canonical_type FROM lifecycle_states WHERE canonical_type NOT IN (SELECT name FROM canonical_types)"
         ) {
             report(
-                "lifecycle_definition",
+                .lifecycleDefinition,
                 "State \(row[0] ?? "").\(row[1] ?? "") has an unknown canonical type \(row[2] ?? "").")
         }
         for row in try rows(
@@ -373,20 +393,20 @@ private struct Verifier {
             """)
         {
             report(
-                "lifecycle_definition",
+                .lifecycleDefinition,
                 "Transition \(row[1] ?? "") -> \(row[2] ?? "") of \(row[0] ?? "") joins a state the lifecycle lacks.")
         }
         for row in try rows("SELECT id FROM runs WHERE meta IS NOT NULL AND NOT json_valid(meta)") {
-            report("bad_value", runID: row[0], "Run \(row[0] ?? "") has metadata that is not valid JSON.")
+            report(.badValue, runID: row[0], "Run \(row[0] ?? "") has metadata that is not valid JSON.")
         }
         for row in try rows("SELECT seq FROM state_changes WHERE meta IS NOT NULL AND NOT json_valid(meta)") {
             report(
-                "bad_value", seq: Int64(row[0] ?? ""),
+                .badValue, seq: Int64(row[0] ?? ""),
                 "History row \(row[0] ?? "") has metadata that is not valid JSON.")
         }
         for row in try rows("SELECT seq FROM state_changes WHERE seq < 1 OR at < 0") {
             report(
-                "history_order", seq: Int64(row[0] ?? ""),
+                .historyOrder, seq: Int64(row[0] ?? ""),
                 "History row \(row[0] ?? "") has a seq below 1 or a time before 1970.")
         }
     }

@@ -29,8 +29,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An argument is not acceptable (empty, too long, a control character, bad JSON...).
     case invalidArgument(name: String, reason: String)
     /// Another ledger rule refused the statement; `rule` is the trigger's tag
-    /// (`append_only`, `lifecycle_in_use`...), `message` its text.
-    case ruleViolation(rule: String, message: String)
+    /// (``Rule/appendOnly``, ``Rule/lifecycleInUse``...), `message` its text.
+    case ruleViolation(rule: Rule, message: String)
     /// The path names no ledger file (or an empty one), and the ledger was opened without
     /// creating one.
     case noSuchLedger(path: String)
@@ -103,7 +103,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let name, let reason):
             return "Invalid \(name): \(reason)."
         case .ruleViolation(let rule, let message):
-            return "The ledger refused the change (\(rule)): \(message)."
+            return "The ledger refused the change (\(rule.rawValue)): \(message)."
         case .noSuchLedger(let path):
             return "No ledger file at \(path) (missing or empty); runledger init creates one."
         case .cannotOpen(let path, let reason):
