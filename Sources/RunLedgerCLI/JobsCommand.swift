@@ -1,0 +1,64 @@
+import ArgumentParser
+import RunLedger
+
+struct JobsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Show or set jobs' limits of concurrently active runs.",
+        discussion: """
+            A run started while its job has as many active runs as its limit moves at once to \
+            its lifecycle's skip state (Databricks SKIPPED, with outcome \
+            MAXIMUM_CONCURRENT_RUNS_REACHED), its reason naming an active run. A job without a \
+            limit of its own gets its lifecycle's default: 1 for databricks, none for the others.
+
+            Examples:
+              runledger jobs
+              runledger jobs nightly-etl --max-active 2
+              runledger jobs warehouse-refresh --unlimited
+              runledger jobs warehouse-refresh --clear
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A job, to set its limit.")
+    var job: String?
+
+    @Option(help: "The most runs of the job that may be active at once (0 skips every new run).")
+    var maxActive: Int?
+
+    @Flag(help: "No limit for the job, whatever its lifecycle's default.")
+    var unlimited = false
+
+    @Flag(help: "Remove the job's own limit: its lifecycle's default applies again.")
+    var clear = false
+
+    func validate() throws {
+        let choices = [maxActive != nil, unlimited, clear].filter { $0 }.count
+        if job == nil && choices > 0 { throw ValidationError("Name the job whose limit to set.") }
+        if job != nil && choices != 1 { throw ValidationError("Give one of --max-active N, --unlimited, --clear.") }
+        if let maxActive, maxActive < 0 { throw ValidationError("--max-active must be 0 or more, not \(maxActive).") }
+    }
+
+    func run() throws {
+        if let job {
+            let ledger = try global.open(.create)
+            if clear {
+                try ledger.clearConcurrencyLimit(for: job)
+            } else {
+                try ledger.setConcurrencyLimit(maxActive, for: job)
+            }
+            return
+        }
+        let ledger = try global.open(.readOnly)
+        var table = Table(columns: [.init("job"), .init("max_active"), .init("active")])
+        for limit in try ledger.concurrencyLimits() {
+            table.append([
+                .text(limit.job), limit.maxActive.map { .integer(Int64($0)) } ?? .text("unlimited"),
+                .integer(Int64(limit.active)),
+            ])
+        }
+        print(output.format.render(table), terminator: "")
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import RunLedger
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Mark overdue scheduled runs late, and crash runs whose heartbeat stopped.",
+        discussion: """
+            Late: an active run whose scheduled start (start --scheduled-at) is more than \
+            --late-after ago, in a state its lifecycle can leave for its late state (Prefect: \
+            Scheduled -> Late). Crashed: an active run whose last heartbeat is older than \
+            --heartbeat-timeout, moved to its lifecycle's crash state (Prefect Crashed, \
+            Databricks INTERNAL_ERROR, Domino Error, canonical CRASHED) with the reason \
+            "heartbeat lost" and the time of the last heartbeat. Each run is checked and moved \
+            in one transaction: a run that just finished, or just sent a heartbeat, is left \
+            alone. Prints the changes made. Run it from cron or a timer.
+
+            Examples:
+              runledger sweep
+              runledger sweep --late-after 15s --heartbeat-timeout 2m --format json
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "How long past its scheduled time a waiting run becomes late (5s).")
+    var lateAfter = "5s"
+
+    @Option(help: "How old a run's last heartbeat may be before it is crashed (90s).")
+    var heartbeatTimeout = "90s"
+
+    func run() throws {
+        let late = try TimeArgument.duration(lateAfter, option: "--late-after")
+        let timeout = try TimeArgument.duration(heartbeatTimeout, option: "--heartbeat-timeout")
+        let ledger = try global.open(.readWrite)
+        let report = try ledger.sweep(lateAfter: late, heartbeatTimeout: timeout)
+        let changes = report.late + report.crashed
+        if output.format == .table {
+            var text = "Swept: \(report.late.count) late, \(report.crashed.count) crashed.\n"
+            for change in changes { text += ChangeRows.render(change, format: .table) }
+            print(text, terminator: "")
+        } else {
+            print(output.format.render(ChangeRows.changes(changes)), terminator: "")
+        }
+    }
+}
