@@ -2,30 +2,6 @@ import ArgumentParser
 import Foundation
 import RunLedger
 
-struct ImportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import",
-        abstract: "Import run events from another system.",
-        discussion: """
-            Example:
-              runledger import openlineage events.jsonl
-            """,
-        subcommands: [ImportOpenLineageCommand.self]
-    )
-}
-
-struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Export runs as another system's events.",
-        discussion: """
-            Example:
-              runledger export openlineage --since 7d > events.jsonl
-            """,
-        subcommands: [ExportOpenLineageCommand.self]
-    )
-}
-
 struct ImportOpenLineageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openlineage",
@@ -97,40 +73,5 @@ struct ImportOpenLineageCommand: ParsableCommand {
             throw CLIError.data(
                 "\(report.refused.count) of \(report.read) events were refused; nothing was recorded for them.")
         }
-    }
-}
-
-struct ExportOpenLineageCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "openlineage",
-        abstract: "Write runs of any lifecycle as OpenLineage RunEvents, one JSON object per line.",
-        discussion: """
-            A run's first change is its START; after it, RUNNING-type states are RUNNING \
-            events, COMPLETED is COMPLETE, FAILED and CRASHED are FAIL, CANCELLED and SKIPPED \
-            are ABORT, waiting states and annotations are OTHER. Runs of other lifecycles carry \
-            a runledger run facet, so importing the export rebuilds the same histories.
-
-            Examples:
-              runledger export openlineage --since 24h > events.jsonl
-              runledger export openlineage --run 0193... | curl -X POST ... (one event per line)
-            """
-    )
-
-    @OptionGroup var global: GlobalOptions
-
-    @Option(name: .customLong("run"), help: "Only this run.")
-    var runID: String?
-
-    @Option(help: "Only runs of this job.")
-    var job: String?
-
-    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
-    var since: String?
-
-    func run() throws {
-        let since = try since.map { try TimeArgument.parse($0, option: "--since") }
-        let ledger = try global.open(.readOnly)
-        let lines = try ledger.exportOpenLineage(OpenLineageExportQuery(runID: runID, job: job, createdSince: since))
-        print(lines.map { $0 + "\n" }.joined(), terminator: "")
     }
 }
