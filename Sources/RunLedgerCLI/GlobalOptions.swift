@@ -51,11 +51,3 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension Ledger.Configuration.Durability: ExpressibleByArgument {}
-
-/// The `--format` option of commands that print data.
-struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
-}
-
-extension OutputFormat: ExpressibleByArgument {}
