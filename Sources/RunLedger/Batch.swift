@@ -22,37 +22,8 @@ public final class Batch {
 
     // MARK: - Writes
 
-    /// Starts a run: records it and its first state.
-    ///
-    /// If its job is at its limit of active runs (``Ledger/setConcurrencyLimit(_:for:)``, else
-    /// the lifecycle's default: 1 for `databricks`), the run is recorded and moves at once to
-    /// the lifecycle's skip state, with a reason naming an active run.
-    ///
-    /// - Parameters:
-    ///   - job: The job the run executes.
-    ///   - lifecycle: The lifecycle's name; `canonical` by default.
-    ///   - id: The run's id; a new time-ordered UUIDv7 by default.
-    ///   - state: The first state, an initial state of the lifecycle; by default the
-    ///     lifecycle's blocked state if an upstream run has not completed, else its first
-    ///     initial state.
-    ///   - at: The creation time; now by default.
-    ///   - reason: Why the run was started.
-    ///   - metadata: JSON text stored with the run.
-    ///   - parent: The run this one retries or resubmits; the new run's attempt is one more
-    ///     than the parent's, and it inherits the parent's `maxRetries` unless given.
-    ///   - upstream: Runs this one waits for: it cannot enter a RUNNING-type state until each
-    ///     has completed successfully.
-    ///   - maxRetries: How many retries the run (and its chain) may use; nil for no limit.
-    ///   - scheduledAt: When the run is due to start; the sweep marks it late after that.
-    ///   - actor: Who started it; the configuration's actor by default.
-    /// - Returns: The run as recorded.
-    /// - Throws: ``LedgerError/duplicateRun(runID:)``, ``LedgerError/noSuchLifecycle(name:)``,
-    ///   ``LedgerError/noSuchState(lifecycle:state:)``,
-    ///   ``LedgerError/illegalTransition(runID:from:to:legalTargets:)`` (not an initial state),
-    ///   ``LedgerError/noSuchRun(runID:)`` (the parent or an upstream),
-    ///   ``LedgerError/retriesExhausted(runID:maxRetries:)`` (the parent's),
-    ///   ``LedgerError/concurrencyLimitReached(job:maxActive:)`` (no skip state),
-    ///   ``LedgerError/invalidArgument(name:reason:)``.
+    /// Same as ``Ledger/start(job:lifecycle:id:state:at:reason:metadata:parent:upstream:maxRetries:scheduledAt:actor:)``,
+    /// inside this batch.
     @discardableResult
     public func start(
         job: String, lifecycle: String = "canonical", id: String? = nil, state: String? = nil, at: Timestamp? = nil,
@@ -119,32 +90,7 @@ public final class Batch {
             isTerminal: current.isTerminal)
     }
 
-    /// Moves a run to another state: a plain transition of its lifecycle.
-    ///
-    /// - Parameters:
-    ///   - runID: The run.
-    ///   - state: The state to enter.
-    ///   - expected: If given, the change happens only if the run is in this state now
-    ///     (compare-and-set); otherwise ``LedgerError/expectedStateConflict(runID:expected:actual:)``.
-    ///   - at: The time of the change; by default now, or the run's last change time if the
-    ///     clock is behind it. An explicit time earlier than the last change is refused.
-    ///   - reason: Why.
-    ///   - metadata: JSON text stored with the change.
-    ///   - outcome: For a change into a terminal state, an outcome the lifecycle defines
-    ///     (Databricks' `result_state`: `SUCCESS`, `FAILED`...).
-    ///   - requestKey: The client's key for this request: a repeat with the same key returns
-    ///     the first change and records nothing (a client retrying after a timeout).
-    ///   - actor: Who asked; the configuration's actor by default.
-    /// - Returns: The change as recorded (the first one, for a repeated request key).
-    /// - Throws: ``LedgerError/illegalTransition(runID:from:to:legalTargets:)``,
-    ///   ``LedgerError/actionRequired(runID:from:to:actions:)``,
-    ///   ``LedgerError/expectedStateConflict(runID:expected:actual:)``,
-    ///   ``LedgerError/noSuchRun(runID:)``, ``LedgerError/noSuchState(lifecycle:state:)``,
-    ///   ``LedgerError/timeWentBackwards(runID:at:lastChange:)``,
-    ///   ``LedgerError/invalidOutcome(runID:state:outcome:legalOutcomes:)``,
-    ///   ``LedgerError/retriesExhausted(runID:maxRetries:)``,
-    ///   ``LedgerError/blockedByUpstream(runID:upstreams:)``,
-    ///   ``LedgerError/requestKeyReused(key:runID:)``, ``LedgerError/invalidArgument(name:reason:)``.
+    /// Same as ``Ledger/transition(_:to:expecting:at:reason:metadata:outcome:requestKey:actor:)``, inside this batch.
     @discardableResult
     public func transition(
         _ runID: String, to state: String, expecting expected: String? = nil, at: Timestamp? = nil,
@@ -158,23 +104,7 @@ public final class Batch {
             requestKey: requestKey, actor: actor, action: nil, target: { _ in state })
     }
 
-    /// Performs a named action on a run (OpenCue's `kill`, `retry`...): takes the edge the
-    /// action names from the run's current state.
-    ///
-    /// - Parameters:
-    ///   - action: The action's name.
-    ///   - runID: The run.
-    ///   - expected: If given, the action happens only if the run is in this state now.
-    ///   - at: The time of the change; as for a transition.
-    ///   - reason: Why.
-    ///   - metadata: JSON text stored with the change.
-    ///   - outcome: For a change into a terminal state, an outcome the lifecycle defines.
-    ///   - requestKey: The client's key for this request, as for a transition.
-    ///   - actor: Who asked; the configuration's actor by default.
-    /// - Returns: The change as recorded, with its action.
-    /// - Throws: ``LedgerError/noSuchAction(lifecycle:action:)``,
-    ///   ``LedgerError/illegalAction(runID:state:action:legalActions:)``, and the errors of a
-    ///   transition.
+    /// Same as ``Ledger/perform(_:on:expecting:at:reason:metadata:outcome:requestKey:actor:)``, inside this batch.
     @discardableResult
     public func perform(
         _ action: String, on runID: String, expecting expected: String? = nil, at: Timestamp? = nil,
@@ -201,13 +131,7 @@ public final class Batch {
             })
     }
 
-    /// Releases a run waiting in its lifecycle's blocked state: moves it to the release
-    /// state, if every upstream run has completed successfully. (The ledger also does this
-    /// by itself when the last upstream completes.)
-    ///
-    /// - Returns: The change as recorded.
-    /// - Throws: ``LedgerError/blockedByUpstream(runID:upstreams:)`` while an upstream has not
-    ///   completed; ``LedgerError/notBlocked(runID:state:)`` when the run is not waiting.
+    /// Same as ``Ledger/release(_:at:reason:actor:)``, inside this batch.
     @discardableResult
     public func release(_ runID: String, at: Timestamp? = nil, reason: String? = nil, actor: String? = nil) throws
         -> StateChange
@@ -227,11 +151,7 @@ public final class Batch {
             actor: actor)
     }
 
-    /// Records a fact about a run that does not move it (an OpenLineage `OTHER` event). The
-    /// run need not be recorded yet.
-    ///
-    /// - Returns: The annotation as recorded.
-    /// - Throws: ``LedgerError/invalidArgument(name:reason:)``.
+    /// Same as ``Ledger/annotate(_:kind:at:reason:metadata:actor:)``, inside this batch.
     @discardableResult
     public func annotate(
         _ runID: String, kind: String, at: Timestamp? = nil, reason: String? = nil, metadata: String? = nil,
@@ -256,11 +176,7 @@ public final class Batch {
         }
     }
 
-    /// Records a heartbeat of an active run (not a history row).
-    ///
-    /// - Throws: ``LedgerError/noSuchRun(runID:)``; ``LedgerError/runEnded(runID:)`` for a run
-    ///   that has ended (the sweep may have crashed it); ``LedgerError/timeWentBackwards(runID:at:lastChange:)``
-    ///   for a time before its last heartbeat.
+    /// Same as ``Ledger/heartbeat(_:at:)``, inside this batch.
     public func heartbeat(_ runID: String, at: Timestamp? = nil) throws {
         checkOpen()
         try Validate.name(runID, as: "run id")
