@@ -1,6 +1,7 @@
 import RunLedger
 
-/// The sysexits codes of SPEC §6, and which error gets which.
+/// The exit codes (sysexits, as the exit-code table in README's command-line section lists
+/// them), and which error gets which.
 enum ExitStatus {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65

@@ -3,8 +3,8 @@ import RunLedger
 /// Times on the command line: ISO-8601 (`2026-11-23T18:20:09Z`, `2026-11-23`), or an age
 /// before now (`90s`, `15m`, `24h`, `7d`, `2w`).
 ///
-/// Parsed in `run()` rather than by the argument parser, because SPEC §6 gives a bad time
-/// exit code 65 (rejected data), not 64 (usage).
+/// Parsed in `run()` rather than by the argument parser: a bad time is rejected data, exit
+/// code 65 in README's exit-code table, where the parser would give 64 (usage).
 enum TimeArgument {
     static let help = "an ISO-8601 time (2026-11-23T18:20:09Z) or an age such as 90s, 15m, 24h, 7d"
 
