@@ -25,11 +25,62 @@ import Synchronization
 /// ```
 ///
 /// ## Topics
-/// - Writing: ``start(job:lifecycle:id:state:at:reason:metadata:parent:actor:)``,
-///   ``transition(_:to:expecting:at:reason:metadata:actor:)``,
-///   ``perform(_:on:expecting:at:reason:metadata:actor:)``, ``batch(_:)``
-/// - Reading: ``run(id:)``, ``history(of:)``, ``runs(matching:)``, ``lifecycles()``,
-///   ``lifecycle(named:)``
+///
+/// ### Opening a ledger
+///
+/// - ``init(path:configuration:)``
+/// - ``Configuration``
+/// - ``path``
+/// - ``configuration``
+///
+/// ### Recording runs and their changes
+///
+/// - ``start(job:lifecycle:id:state:at:reason:metadata:parent:upstream:maxRetries:scheduledAt:actor:)``
+/// - ``transition(_:to:expecting:at:reason:metadata:outcome:requestKey:actor:)``
+/// - ``perform(_:on:expecting:at:reason:metadata:outcome:requestKey:actor:)``
+/// - ``batch(_:)``
+/// - ``Batch``
+///
+/// ### Run semantics: dependencies, annotations, heartbeats, limits
+///
+/// - ``release(_:at:reason:actor:)``
+/// - ``annotate(_:kind:at:reason:metadata:actor:)``
+/// - ``heartbeat(_:at:)``
+/// - ``sweep(now:lateAfter:heartbeatTimeout:batchSize:)``
+/// - ``setConcurrencyLimit(_:for:)``
+/// - ``clearConcurrencyLimit(for:)``
+/// - ``concurrencyLimits()``
+///
+/// ### Reading runs and history
+///
+/// - ``run(id:)``
+/// - ``history(of:)``
+/// - ``changes(of:after:)``
+/// - ``timeline(of:)``
+/// - ``chain(of:)``
+/// - ``annotations(of:)``
+/// - ``upstreams(of:)``
+/// - ``runs(matching:)``
+/// - ``stats(_:)``
+/// - ``query(_:)``
+///
+/// ### Lifecycles
+///
+/// - ``lifecycles()``
+/// - ``lifecycle(named:)``
+/// - ``define(_:)``
+///
+/// ### Checking and retention
+///
+/// - ``verify(limit:)``
+/// - ``prune(terminalBefore:archive:actor:)``
+///
+/// ### OpenLineage
+///
+/// - ``importOpenLineage(_:)``
+/// - ``exportOpenLineage(_:)``
+/// - ``openLineageProducer``
+/// - ``openLineageSchemaURL``
 public final class Ledger: Sendable {
     /// How a ledger is opened.
     public struct Configuration: Sendable {
