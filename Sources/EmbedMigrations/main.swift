@@ -1,9 +1,15 @@
-// Build-time tool for MigrationsPlugin: writes the SQL migrations as a Swift array.
+// Build-time tool for MigrationsPlugin: writes the ledger's schema as Swift source.
 //
-// usage: EmbedMigrations OUTPUT.swift NNNN_name.sql...
+// usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY FILE...
 //
-// Each file name must be NNNN_name.sql (four digits, an underscore, a name); the versions must
-// run 1, 2, 3... without gaps, so that a missing or misnamed file fails the build, not a user.
+// Every FILE lies under MIGRATIONS_DIRECTORY and is one of:
+// - sqlite/NNNN_name.sql: a versioned migration (four digits, an underscore, a name); the
+//   versions run 1, 2, 3... without gaps;
+// - sqlite/rules/name.sql: one file of the rules set (triggers and views), installed in the
+//   order of their names; sqlite/rules/VERSION: the rules set's version, a positive integer;
+// - lifecycles/name.json: a built-in lifecycle, as the JSON of `Lifecycle`.
+// Any other file fails the build, as does a gap or a missing VERSION: a misnamed or stray
+// file fails the build, not a user.
 
 import Foundation
 
@@ -12,42 +18,110 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-guard let outputPath = arguments.first else { fail("usage: EmbedMigrations OUTPUT.swift FILE.sql...") }
-
-var entries: [String] = []
-for (index, path) in arguments.dropFirst().enumerated() {
-    let fileName = URL(fileURLWithPath: path).lastPathComponent
-    let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
-    let parts = stem.split(separator: "_", maxSplits: 1)
-    guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
-        fail("\(fileName): a migration is named NNNN_name.sql")
-    }
-    guard version == index + 1 else {
-        fail("\(fileName): expected version \(index + 1); migrations are numbered 1, 2, 3... without gaps")
-    }
-    guard let sql = try? String(contentsOfFile: path, encoding: .utf8) else {
-        fail("\(fileName): cannot read it as UTF-8")
-    }
-    // A raw string literal whose delimiter cannot occur in the SQL.
+/// A raw string literal of `text` whose delimiter cannot occur in it; the closing delimiter
+/// sits in column 0, so the text keeps its own indentation.
+func literal(_ text: String) -> String {
     var hashes = "#"
-    while sql.contains("\"" + hashes) || sql.contains("\\" + hashes) { hashes += "#" }
-    // The closing delimiter sits in column 0, so the SQL keeps its own indentation.
-    entries.append(
-        "        Migration(\n"
-            + "            version: \(version),\n"
-            + "            name: \(String(reflecting: String(parts[1]))),\n"
-            + "            sql: \(hashes)\"\"\"\n\(sql)\n\"\"\"\(hashes)\n"
-            + "        ),")
+    while text.contains("\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
+    return "\(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)"
+}
+
+func read(_ path: String, _ name: String) -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("\(name): cannot read it as UTF-8") }
+    return text
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 2 else { fail("usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY FILE...") }
+let outputPath = arguments[0]
+let root = URL(fileURLWithPath: arguments[1]).standardizedFileURL.path + "/"
+
+var migrations: [(version: Int, name: String, path: String)] = []
+var rules: [(name: String, path: String)] = []
+var rulesVersion: Int?
+var lifecycles: [(name: String, path: String)] = []
+
+for path in arguments.dropFirst(2) {
+    let full = URL(fileURLWithPath: path).standardizedFileURL.path
+    guard full.hasPrefix(root) else { fail("\(path): not under \(root)") }
+    let relative = String(full.dropFirst(root.count))
+    let parts = relative.split(separator: "/").map(String.init)
+    let fileName = parts.last ?? relative
+    let stem = (fileName as NSString).deletingPathExtension
+    let validName = !stem.isEmpty && stem.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }
+    switch (parts.dropLast().joined(separator: "/"), (fileName as NSString).pathExtension) {
+    case ("sqlite", "sql"):
+        let pieces = stem.split(separator: "_", maxSplits: 1)
+        guard pieces.count == 2, pieces[0].count == 4, let version = Int(pieces[0]) else {
+            fail("\(relative): a migration is named NNNN_name.sql")
+        }
+        migrations.append((version, String(pieces[1]), full))
+    case ("sqlite/rules", "sql") where validName:
+        rules.append((stem, full))
+    case ("sqlite/rules", "") where fileName == "VERSION":
+        let text = read(full, relative).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let version = Int(text), version > 0 else { fail("\(relative): must hold a positive integer") }
+        rulesVersion = version
+    case ("lifecycles", "json") where validName:
+        lifecycles.append((stem, full))
+    default:
+        fail(
+            "\(relative): unknown file; Migrations/ holds sqlite/NNNN_name.sql, sqlite/rules/name.sql, "
+                + "sqlite/rules/VERSION and lifecycles/name.json")
+    }
+}
+
+migrations.sort { $0.version < $1.version }
+for (index, migration) in migrations.enumerated() where migration.version != index + 1 {
+    fail("sqlite/\(String(format: "%04d", migration.version))_\(migration.name).sql: expected version \(index + 1); "
+        + "migrations are numbered 1, 2, 3... without gaps")
+}
+guard let rulesVersion else { fail("sqlite/rules/VERSION is missing") }
+guard !rules.isEmpty else { fail("sqlite/rules/ holds no rules") }
+rules.sort { $0.name < $1.name }
+lifecycles.sort { $0.name < $1.name }
+
+let migrationEntries = migrations.map { migration in
+    "        Migration(\n"
+        + "            version: \(migration.version),\n"
+        + "            name: \(String(reflecting: migration.name)),\n"
+        + "            sql: \(literal(read(migration.path, migration.name)))\n"
+        + "        ),"
+}
+let ruleEntries = rules.map { rule in
+    "            RulesSet.File(\n"
+        + "                name: \(String(reflecting: rule.name)),\n"
+        + "                sql: \(literal(read(rule.path, rule.name)))\n"
+        + "            ),"
+}
+let lifecycleEntries = lifecycles.map { lifecycle in
+    "        (\(String(reflecting: lifecycle.name)), \(literal(read(lifecycle.path, lifecycle.name)))),"
 }
 
 let source = """
-    // Generated by EmbedMigrations from Migrations/*.sql at build time. Do not edit.
+    // Generated by EmbedMigrations from Migrations/ at build time. Do not edit.
 
     extension Migration {
-        /// Every migration of the ledger schema, in the order they apply.
+        /// Every versioned migration of the ledger schema (Migrations/sqlite/), in the order they apply.
         static let all: [Migration] = [
-    \(entries.joined(separator: "\n"))
+    \(migrationEntries.joined(separator: "\n"))
+        ]
+    }
+
+    extension RulesSet {
+        /// The rules set of this library (Migrations/sqlite/rules/).
+        static let current = RulesSet(
+            version: \(rulesVersion),
+            files: [
+    \(ruleEntries.joined(separator: "\n"))
+            ]
+        )
+    }
+
+    extension BuiltinLifecycles {
+        /// The built-in lifecycles as JSON (Migrations/lifecycles/), by name.
+        static let json: [(name: String, json: String)] = [
+    \(lifecycleEntries.joined(separator: "\n"))
         ]
     }
 

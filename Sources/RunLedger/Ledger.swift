@@ -141,6 +141,7 @@ public final class Ledger: Sendable {
     ///   - configuration: Mode, durability, busy timeout and default actor.
     /// - Throws: ``LedgerError/noSuchLedger(path:)`` when the file is missing and the mode does
     ///   not create; ``LedgerError/notALedger(path:)``, ``LedgerError/schemaTooNew(path:version:supported:)``,
+    ///   ``LedgerError/rulesTooNew(path:version:supported:)``,
     ///   ``LedgerError/schemaTooOld(path:version:required:)`` or
     ///   ``LedgerError/migrationChanged(path:version:name:)`` for a file this library must not
     ///   use; ``SQLiteError`` when SQLite cannot open or read it.

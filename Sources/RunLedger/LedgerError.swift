@@ -40,6 +40,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case notALedger(path: String)
     /// The ledger was written by a newer runledger, whose schema this one does not know.
     case schemaTooNew(path: String, version: Int, supported: Int)
+    /// The ledger's rules (triggers and views) were installed by a newer runledger, whose
+    /// rules this one would replace with older ones.
+    case rulesTooNew(path: String, version: Int, supported: Int)
     /// The ledger needs migrations that a read-only open cannot apply.
     case schemaTooOld(path: String, version: Int, required: Int)
     /// A migration applied to the ledger differs from the one this library carries.
@@ -113,6 +116,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaTooNew(let path, let version, let supported):
             return
                 "\(path) has schema version \(version), newer than this runledger supports (\(supported)); upgrade runledger."
+        case .rulesTooNew(let path, let version, let supported):
+            return
+                "\(path) has rules version \(version), newer than this runledger's (\(supported)); upgrade runledger."
         case .schemaTooOld(let path, let version, let required):
             return
                 "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."

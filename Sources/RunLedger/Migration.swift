@@ -1,5 +1,6 @@
-/// One step of the ledger schema: the text of `Migrations/NNNN_name.sql`, compiled into the
-/// library at build time (see `MigrationsPlugin`).
+/// One versioned step of the ledger schema: the text of `Migrations/sqlite/NNNN_name.sql`,
+/// compiled into the library at build time (see `MigrationsPlugin`). Tables, indexes and
+/// data; frozen once shipped.
 struct Migration: Sendable {
     /// The step's number; steps apply in order 1, 2, 3...
     let version: Int
@@ -12,3 +13,38 @@ struct Migration: Sendable {
     /// open: a ledger whose applied step differs from this library's is refused.
     var checksum: String { SHA256.hex(sql.utf8) }
 }
+
+/// The ledger's rules: every trigger and view, `Migrations/sqlite/rules/*.sql`, one file
+/// per table they guard. Current code, not history: installed whole, after the versioned
+/// migrations, whenever the file's recorded rules differ from these (see `Migrator`).
+struct RulesSet: Sendable {
+    /// One file of the set.
+    struct File: Sendable {
+        /// The file's name without `.sql` (`runs`, `state_changes`).
+        let name: String
+        /// The SQL, exactly as in the file.
+        let sql: String
+    }
+
+    /// `Migrations/sqlite/rules/VERSION`: raised with every change of the rules, so that an
+    /// older library refuses a ledger whose rules are newer than its own.
+    let version: Int
+    /// The files, in the order they are installed (by name).
+    let files: [File]
+
+    /// The first versioned migration that records the rules (`schema_rules`); a ledger
+    /// migrated only to an earlier version keeps the triggers of its migrations.
+    static let firstMigration = 10
+
+    /// The SHA-256 of the whole set: each file's name and text, in order.
+    var checksum: String {
+        var text = ""
+        for file in files { text += "-- \(file.name).sql\n\(file.sql)\n" }
+        return SHA256.hex(text.utf8)
+    }
+}
+
+/// The built-in lifecycles as engine-neutral data, `Migrations/lifecycles/*.json` (the JSON
+/// of ``Lifecycle``): the one source a ledger on another engine loads them from. A SQLite
+/// ledger has them from its versioned migrations 2 to 7; a test checks both agree.
+enum BuiltinLifecycles {}

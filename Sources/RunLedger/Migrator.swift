@@ -1,70 +1,100 @@
 /// Brings a ledger file to the schema this library carries, or refuses it.
 ///
-/// Each migration of `Migrations/` runs in an `IMMEDIATE` transaction together with the
-/// `schema_migrations` row that records it (version, name, SHA-256 of its SQL, time), so a
-/// crash leaves the file at a whole step. A new file gets all of them in one transaction;
-/// an existing ledger, each pending one in its own. Another process migrating the same file
-/// at the same moment waits for the write lock, then finds the step applied and skips it.
+/// The schema has two parts (see `Migrations/`):
+/// - the versioned migrations, `Migrations/sqlite/NNNN_name.sql`: tables, indexes and data,
+///   each applied once and recorded in `schema_migrations` (version, name, SHA-256 of its
+///   SQL, time). A shipped migration never changes: migrations describe the file's past
+///   states, the rules its present one.
+/// - the rules set, `Migrations/sqlite/rules/*.sql`: every trigger and view, current code.
+///   When the file's recorded rules (`schema_rules`: version, checksum) differ from this
+///   library's, every trigger and the rules' views are dropped and the whole set installed
+///   again. (Flyway's repeatable migrations work the same way.)
 ///
-/// A file is refused when it is an SQLite database of something else, when it records a
-/// version this library does not know (written by a newer runledger), or when an applied
-/// step's checksum differs from this library's copy of it.
+/// Everything pending, migrations and rules, happens in one `IMMEDIATE` transaction, so a
+/// crash leaves the file as it was and no reader ever sees a half-made ledger. Another
+/// process migrating the same file at the same moment waits for the write lock, then finds
+/// the work done. Versioned migrations from version 10 on run with no trigger in place: they
+/// talk to tables only.
+///
+/// A file is refused, unchanged, when it is an SQLite database of something else, when it
+/// records a migration this library does not know or rules newer than its own (written by
+/// a newer runledger), or when an applied migration's checksum differs from this library's
+/// copy of it.
 struct Migrator {
     /// `PRAGMA application_id` of every ledger: "RUNL" in ASCII, so `file(1)` and tools can
     /// tell a ledger from other SQLite files.
     static let applicationID: Int64 = 0x5255_4E4C
 
     let migrations: [Migration]
+    /// The rules to install; nil for a migrator that stops before `schema_rules` exists (a
+    /// ledger of an old version, made by tests), whose triggers are its migrations' own.
+    let rules: RulesSet?
 
-    init(migrations: [Migration] = Migration.all) {
+    init(migrations: [Migration] = Migration.all, rules: RulesSet = .current) {
         self.migrations = migrations
+        self.rules = (migrations.last?.version ?? 0) >= RulesSet.firstMigration ? rules : nil
     }
 
     /// The version a fully migrated ledger has.
     var latestVersion: Int { migrations.last?.version ?? 0 }
 
+    /// The rules a file records: `schema_rules`' row.
+    struct InstalledRules: Equatable {
+        var version: Int
+        var checksum: String
+        /// The views that install created (JSON array of names).
+        var views: String
+    }
+
     /// What the file holds, read in the caller's transaction (or outside one).
     private enum Contents {
         /// A new, empty database.
         case empty
-        /// A ledger, with these applied versions and checksums.
-        case ledger(applied: [Int: String])
+        /// A ledger, with these applied versions and checksums, and these rules (nil before
+        /// version 10, or before its first install).
+        case ledger(applied: [Int: String], rules: InstalledRules?)
     }
 
-    /// Migrates a writable connection to the latest version.
-    ///
-    /// A new file gets every migration in one transaction, so that no reader ever sees a
-    /// half-made ledger; an existing ledger gets each pending migration in a transaction of
-    /// its own.
+    /// Migrates a writable connection to the latest version and this library's rules.
     func migrate(_ connection: Connection) throws {
         // Fast path, without the write lock: an up-to-date ledger needs only a read.
-        if case .ledger(let applied) = try connection.transaction(.deferred, { try contents(of: connection) }),
-            try verify(applied, path: connection.path) == latestVersion
+        if case .ledger(let applied, let installed) = try connection.transaction(
+            .deferred, { try contents(of: connection) }),
+            try verify(applied, installed, path: connection.path) == latestVersion,
+            isCurrent(installed)
         {
             return
         }
-        var pending = migrations[...]
-        while !pending.isEmpty {
-            try connection.transaction(.immediate) {
-                // Read again under the write lock: another process may have just migrated.
-                let applied: [Int: String]
-                var steps: ArraySlice<Migration>
-                switch try contents(of: connection) {
-                case .empty:
-                    applied = [:]
-                    steps = pending
-                    try connection.execute("PRAGMA application_id = \(Self.applicationID)")
-                case .ledger(let found):
-                    applied = found
-                    steps = pending.prefix(1)
+        try connection.transaction(.immediate) {
+            // Read again under the write lock: another process may have just migrated.
+            var applied: [Int: String] = [:]
+            var installed: InstalledRules?
+            switch try contents(of: connection) {
+            case .empty:
+                try connection.execute("PRAGMA application_id = \(Self.applicationID)")
+            case .ledger(let found, let rules):
+                (applied, installed) = (found, rules)
+            }
+            _ = try verify(applied, installed, path: connection.path)
+            var rulesDropped = false
+            for migration in migrations where applied[migration.version] == nil {
+                if let rules, migration.version >= RulesSet.firstMigration, !rulesDropped {
+                    try drop(rules, installed: installed, on: connection)
+                    rulesDropped = true
                 }
-                _ = try verify(applied, path: connection.path)
-                for migration in steps where applied[migration.version] == nil {
-                    try apply(migration, on: connection)
-                }
-                pending = pending.dropFirst(steps.count)
+                try apply(migration, on: connection)
+            }
+            if let rules, rulesDropped || !isCurrent(installed) {
+                if !rulesDropped { try drop(rules, installed: installed, on: connection) }
+                try install(rules, on: connection)
             }
         }
+    }
+
+    /// Whether the recorded rules are this library's.
+    private func isCurrent(_ installed: InstalledRules?) -> Bool {
+        guard let rules else { return true }
+        return installed?.version == rules.version && installed?.checksum == rules.checksum
     }
 
     /// Runs one migration and records it, inside the caller's transaction.
@@ -89,18 +119,58 @@ struct Migrator {
         try connection.execute("PRAGMA user_version = \(migration.version)")
     }
 
+    /// Drops every trigger, the views the last install recorded, and the views of `rules`
+    /// (which the migrations before version 10 created under the same names).
+    private func drop(_ rules: RulesSet, installed: InstalledRules?, on connection: Connection) throws {
+        var triggers: [String] = []
+        let list = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
+        while try list.step() { triggers.append(list.string(at: 0)) }
+        for name in triggers { try connection.execute("DROP TRIGGER IF EXISTS \(Self.quoted(name))") }
+        var views = rules.views
+        if let installed {
+            let recorded = try connection.prepare("SELECT value FROM json_each(?)")
+            recorded.bind(installed.views, at: 1)
+            while try recorded.step() { views.append(recorded.string(at: 0)) }
+        }
+        for name in views { try connection.execute("DROP VIEW IF EXISTS \(Self.quoted(name))") }
+    }
+
+    /// Installs the rules set and records it, inside the caller's transaction.
+    private func install(_ rules: RulesSet, on connection: Connection) throws {
+        for file in rules.files { try connection.execute(file.sql) }
+        let record = try connection.prepare(
+            """
+            INSERT INTO schema_rules (id, version, checksum, views, installed_at) VALUES (1, ?, ?, json(?), ?)
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version, checksum = excluded.checksum,
+                views = excluded.views, installed_at = excluded.installed_at
+            """)
+        record.bind(Int64(rules.version), at: 1)
+        record.bind(rules.checksum, at: 2)
+        record.bind("[" + rules.views.map { "\"\($0)\"" }.joined(separator: ",") + "]", at: 3)
+        record.bind(Timestamp.now.rawValue, at: 4)
+        try record.run()
+    }
+
+    private static func quoted(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
     /// Refuses a file that is neither empty nor a ledger, before anything (even the journal
     /// mode) is changed in it.
     func checkIdentity(_ connection: Connection) throws {
         _ = try connection.transaction(.deferred) { try contents(of: connection) }
     }
 
-    /// Checks a read-only connection: a ledger, fully migrated, with unchanged migrations.
+    /// Checks a read-only connection: a ledger, fully migrated, with unchanged migrations
+    /// and rules no newer than this library's. (Older rules do not stop reading; the next
+    /// read-write open installs this library's.)
     func check(_ connection: Connection) throws {
         let contents = try connection.transaction(.deferred) { try self.contents(of: connection) }
         // An empty file is no ledger yet (another process may be about to create one).
-        guard case .ledger(let applied) = contents else { throw LedgerError.noSuchLedger(path: connection.path) }
-        let version = try verify(applied, path: connection.path)
+        guard case .ledger(let applied, let installed) = contents else {
+            throw LedgerError.noSuchLedger(path: connection.path)
+        }
+        let version = try verify(applied, installed, path: connection.path)
         guard version == latestVersion else {
             throw LedgerError.schemaTooOld(path: connection.path, version: version, required: latestVersion)
         }
@@ -128,7 +198,15 @@ struct Migrator {
         while try rows.step() {
             applied[Int(rows.int64(at: 0))] = rows.string(at: 1)
         }
-        return .ledger(applied: applied)
+        var rules: InstalledRules?
+        if try tableExists("schema_rules", in: connection) {
+            let row = try connection.cached("SELECT version, checksum, views FROM schema_rules WHERE id = 1")
+            defer { row.reset() }
+            if try row.step() {
+                rules = InstalledRules(version: Int(row.int64(at: 0)), checksum: row.string(at: 1), views: row.string(at: 2))
+            }
+        }
+        return .ledger(applied: applied, rules: rules)
     }
 
     private func tableExists(_ name: String, in connection: Connection) throws -> Bool {
@@ -138,8 +216,9 @@ struct Migrator {
         return try statement.step()
     }
 
-    /// Checks the applied migrations against this library's; returns the highest applied.
-    private func verify(_ applied: [Int: String], path: String) throws -> Int {
+    /// Checks the applied migrations and the recorded rules against this library's; returns
+    /// the highest applied version.
+    private func verify(_ applied: [Int: String], _ installed: InstalledRules?, path: String) throws -> Int {
         let highest = applied.keys.max() ?? 0
         guard highest <= latestVersion else {
             throw LedgerError.schemaTooNew(path: path, version: highest, supported: latestVersion)
@@ -149,6 +228,21 @@ struct Migrator {
                 throw LedgerError.migrationChanged(path: path, version: migration.version, name: migration.name)
             }
         }
+        if let rules, let installed, installed.version > rules.version {
+            throw LedgerError.rulesTooNew(path: path, version: installed.version, supported: rules.version)
+        }
         return highest
+    }
+}
+
+extension RulesSet {
+    /// The names of the views the set creates (`CREATE VIEW name` at the start of a line).
+    var views: [String] {
+        files.flatMap { file in
+            file.sql.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("CREATE VIEW ") else { return nil }
+                return line.dropFirst("CREATE VIEW ".count).split(separator: " ").first.map(String.init)
+            }
+        }
     }
 }

@@ -169,7 +169,7 @@ struct ReportingTests {
         "UPDATE runs SET job = 'x'",
         "DELETE FROM state_history",
         "DROP TABLE runs",
-        "DROP TRIGGER state_changes_are_append_only_on_update",
+        "DROP TRIGGER state_changes_before_update",
         "CREATE TABLE evil (a)",
         "CREATE TEMP TABLE scratch (a)",
         "ATTACH DATABASE 'other.db' AS other",
@@ -293,10 +293,10 @@ struct ReportingTests {
         try withKnownLedger { directory, path in
             let tamper = try sqlite3(
                 """
-                DROP TRIGGER state_changes_are_append_only_on_delete;
-                DROP TRIGGER state_changes_apply_to_run;
-                DROP TRIGGER runs_state_is_derived;
-                DROP TRIGGER lifecycle_states_check_update;
+                DROP TRIGGER state_changes_before_delete;
+                DROP TRIGGER state_changes_after_insert;
+                DROP TRIGGER runs_after_update;
+                DROP TRIGGER lifecycle_states_before_update;
                 DELETE FROM state_changes WHERE seq = 2;
                 INSERT INTO state_changes (run_num, from_state, to_state, at) VALUES (3, 'Pending', 'Completed', 1);
                 UPDATE runs SET state = 'Running' WHERE id = 'b1';
@@ -315,7 +315,7 @@ struct ReportingTests {
                     "builtin_lifecycle",
                 ]), "\(checks)")
             let details = problems.compactMap { $0["detail"] as? String }.joined(separator: "\n")
-            #expect(details.contains("trigger state_changes_apply_to_run is missing"))
+            #expect(details.contains("trigger state_changes_after_insert is missing"))
             #expect(details.contains("trigger sneaky is not runledger's"))
             #expect(details.contains("domino.Failed was altered"))
             #expect(details.contains("Run b1 is in Running but its last history row entered killed"))

@@ -87,19 +87,19 @@ struct TamperTests {
         Attempt("delete an annotation", "DELETE FROM run_annotations"),
         Attempt(
             "drop the append-only trigger, then delete history",
-            "DROP TRIGGER state_changes_are_append_only_on_delete; DELETE FROM state_changes WHERE seq = 2",
+            "DROP TRIGGER state_changes_before_delete; DELETE FROM state_changes WHERE seq = 2",
             caughtBy: "schema"),
         Attempt(
             "drop the transition check, then record an illegal edge",
-            "DROP TRIGGER state_changes_apply_to_run; INSERT INTO state_changes (run_num, from_state, to_state, at) VALUES (1, 'Running', 'Late', 9999999999999999)",
+            "DROP TRIGGER state_changes_after_insert; INSERT INTO state_changes (run_num, from_state, to_state, at) VALUES (1, 'Running', 'Late', 9999999999999999)",
             caughtBy: "illegal_transition"),
         Attempt(
             "drop the derived-state trigger, then set a state",
-            .python, "DROP TRIGGER runs_state_is_derived; UPDATE runs SET state = 'Completed' WHERE id = 'r1'",
+            .python, "DROP TRIGGER runs_after_update; UPDATE runs SET state = 'Completed' WHERE id = 'r1'",
             caughtBy: "derived_state"),
         Attempt(
             "writable_schema: empty a trigger's body",
-            "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'RAISE(ABORT', 'ifnull(NULL') WHERE name = 'runs_check_heartbeat'",
+            "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'RAISE(ABORT', 'ifnull(NULL') WHERE name = 'runs_before_update'",
             caughtBy: "schema"),
         Attempt(
             "ignore_check_constraints: invalid JSON metadata",

@@ -57,13 +57,10 @@ struct ForeignClientRuleTests {
             // A fake "run r1 ended" notice: not the newest history row, not what it says.
             try expectRefused(
                 """
-                INSERT INTO call_dependency_rules (seq, run_num, to_state, outcome, at)
+                INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
                 SELECT seq, run_num, 'Completed', NULL, at FROM state_changes WHERE seq = 2;
                 """, rule: "internal_call", on: path)
-            try expectRefused(
-                "INSERT INTO call_dependency_rules (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
-                rule: "internal_call", on: path)
-            // The notice a run's end passes on, straight to its body.
+            // The notice a run's end passes on, for a row that does not exist.
             try expectRefused(
                 "INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
                 rule: "internal_call", on: path)
