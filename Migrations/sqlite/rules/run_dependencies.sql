@@ -1,13 +1,14 @@
--- The rules of runs that wait for other runs: `run_dependencies` itself, and what a run's
--- end does to the runs that wait for it (call_notify_dependants, which
--- state_changes_after_insert_for_dependants calls). The other dependency rule, that a run
--- cannot start before its upstreams have completed, is step 4 of state_changes_after_insert.
+-- The rules of runs that wait for other runs: `run_dependencies` itself, and the two calls
+-- that the history's triggers make in a ledger that has dependencies: a run cannot start
+-- before its upstreams have completed (call_check_upstreams, from
+-- state_changes_before_insert), and a run's end is passed on to the runs that wait for it
+-- (call_notify_dependants, from state_changes_after_insert_for_dependants).
 --
 -- SQLite has no stored procedures; a call here is an INSERT into a view that holds no rows,
--- whose INSTEAD OF trigger is the procedure. Its WHEN clause decides, cheaply, whether the
--- body runs at all (SQLite sets up a trigger's body each time it fires, even when a WHEN is
--- false, so a body that most writes do not need stays out of their way). A call that does
--- not come from the triggers, for the ledger's newest history row, is refused.
+-- whose INSTEAD OF trigger is the procedure. SQLite sets up a trigger's whole body (its
+-- registers and cursors) each time it fires, even when its WHEN clause is false, so a
+-- large body that most writes do not need sits behind a small trigger whose WHEN decides
+-- whether to call it: a ledger without dependencies never calls these.
 
 -- A dependency joins two recorded runs, the upstream recorded first, once.
 -- Tags: no_such_run, bad_value.
@@ -35,6 +36,26 @@ CREATE TRIGGER run_dependencies_before_delete BEFORE DELETE ON run_dependencies
 WHEN EXISTS (SELECT 1 FROM runs WHERE id = OLD.run_id)
 BEGIN
     SELECT RAISE(ABORT, 'runledger:append_only: dependencies leave only with their run');
+END;
+
+-- call_check_upstreams: a run that waits for upstream runs cannot enter a RUNNING-type
+-- state before every one of them has completed. It reads only the upstream runs, so a call
+-- from outside can refuse a change but never make one.
+-- Tags: blocked_by_upstream.
+CREATE VIEW call_check_upstreams AS
+SELECT NULL AS run_num, NULL AS to_state WHERE 0;
+
+CREATE TRIGGER call_check_upstreams_instead_of_insert INSTEAD OF INSERT ON call_check_upstreams
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:blocked_by_upstream: an upstream run has not completed successfully')
+    FROM runs AS r
+    JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = NEW.to_state AND s.canonical_type = 'RUNNING'
+    WHERE r.num = NEW.run_num AND EXISTS (
+        SELECT 1 FROM run_dependencies AS d JOIN runs AS u ON u.id = d.upstream_id
+        JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = u.state
+        LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = u.outcome
+        WHERE d.run_id = r.id AND ifnull(uo.canonical_type, us.canonical_type) <> 'COMPLETED'
+    );
 END;
 
 -- call_notify_dependants: a run that others wait for has entered a terminal state. Its body

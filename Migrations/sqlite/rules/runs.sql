@@ -12,7 +12,8 @@
 -- more than its parent's, within the parent's retries. Its state columns are the ledger's
 -- to write: a client may leave them out, or give what its first history row will make of
 -- them (a whole row copied from elsewhere: `state` an initial state, `updated_at` its
--- `created_at`, `ended_at` its `created_at` if that state is terminal, no `outcome`).
+-- `created_at`, `ended_at` its `created_at` if that state is terminal, no `outcome`); the
+-- first row checks the state and its end (state_changes_after_insert).
 -- > "The value of NEW.rowid is undefined in a BEFORE INSERT trigger in which the rowid is
 -- > not explicitly set to an integer." (SQLite's CREATE TRIGGER page)
 -- SQLite 3.40 passes -1 for a `num` left out (pinned by
@@ -29,14 +30,8 @@ BEGIN
         WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.lifecycle) THEN
             RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
         WHEN NEW.updated_at IS NOT NULL AND NEW.updated_at IS NOT NEW.created_at
-          OR NEW.outcome IS NOT NULL
-          OR NEW.ended_at IS NOT NULL AND (NEW.ended_at IS NOT NEW.created_at OR NOT ifnull((
-                SELECT is_terminal FROM lifecycle_states
-                WHERE lifecycle = NEW.lifecycle AND state = ifnull(NEW.state, (
-                    SELECT state FROM lifecycle_states
-                    WHERE lifecycle = NEW.lifecycle AND is_initial = 1 ORDER BY position LIMIT 1
-                ))
-             ), 0)) THEN
+          OR NEW.ended_at IS NOT NULL AND NEW.ended_at IS NOT NEW.created_at
+          OR NEW.outcome IS NOT NULL THEN
             RAISE(ABORT, 'runledger:derived_state: runs.updated_at, ended_at and outcome follow state_history; leave them out')
         WHEN NEW.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.parent_id) THEN
             RAISE(ABORT, 'runledger:no_such_run: the parent run does not exist')
@@ -55,11 +50,9 @@ END;
 -- After a run is stored, in this order:
 -- 1. its first state (the one it names, else its lifecycle's first initial state) is
 --    recorded as its first history row, which goes through state_changes' rules;
--- 2. if its job has a limit of active runs (jobs.max_active, else its lifecycle's
---    default_max_active) and it is over it, it moves to its lifecycle's skip state, with
---    the skip outcome; a run that cannot be skipped is refused. Step 1 must come first:
---    the skip is an edge from the first state.
--- Tags: concurrency_limit. Step 1 may raise those of state_changes' triggers.
+-- 2. its job's limit of active runs is enforced (call_job_limit, below). Step 1 must come
+--    first: the skip is an edge from the first state.
+-- Step 1 may raise the tags of state_changes' triggers, step 2 those of the call.
 CREATE TRIGGER runs_after_insert AFTER INSERT ON runs
 BEGIN
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
@@ -75,6 +68,45 @@ BEGIN
         NEW.created_by,
         NEW.created_reason
     );
+
+    INSERT INTO call_job_limit (num, job, lifecycle, created_at)
+    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at);
+END;
+
+-- call_job_limit: called for every new run, after its first state. When the run's job has
+-- a limit (jobs.max_active, else its lifecycle's default_max_active), it calls
+-- call_enforce_job_limit, which, in this order:
+-- 1. refuses a call that is not for the run whose first state is the ledger's newest row;
+-- 2. moves a run over its limit to its lifecycle's skip state, with the skip outcome;
+-- 3. refuses a run still active over its limit (its lifecycle cannot skip it).
+-- SQLite has no stored procedures: a call is an INSERT into a view that holds no rows, and
+-- its INSTEAD OF trigger is the procedure. SQLite sets up a trigger's whole body each time
+-- it fires, even when its WHEN is false, so the small call_job_limit keeps runs without a
+-- limit from setting up the large one.
+-- Tags: internal_call, concurrency_limit.
+CREATE VIEW call_job_limit AS
+SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
+
+CREATE TRIGGER call_job_limit_instead_of_insert INSTEAD OF INSERT ON call_job_limit
+WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job AND max_active IS NOT NULL)
+  OR (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) IS NOT NULL
+BEGIN
+    INSERT INTO call_enforce_job_limit (num, job, lifecycle, created_at)
+    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at);
+END;
+
+CREATE VIEW call_enforce_job_limit AS
+SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
+
+CREATE TRIGGER call_enforce_job_limit_instead_of_insert INSTEAD OF INSERT ON call_enforce_job_limit
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:internal_call: call_enforce_job_limit is called by the triggers, for the newest run')
+    WHERE (SELECT run_num FROM state_changes ORDER BY seq DESC LIMIT 1) IS NOT NEW.num
+       OR (SELECT from_state FROM state_changes ORDER BY seq DESC LIMIT 1) IS NOT NULL
+       OR NOT EXISTS (
+        SELECT 1 FROM runs
+        WHERE num = NEW.num AND job = NEW.job AND lifecycle = NEW.lifecycle AND created_at = NEW.created_at
+       );
 
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
     SELECT NEW.num, r.state, l.skip_state, NEW.created_at, 'runledger',
@@ -140,27 +172,36 @@ BEGIN
     WHERE NEW.heartbeat_at IS NOT OLD.heartbeat_at;
 END;
 
--- After a run's state columns change, in this order:
--- 1. they must be what the run's own last history row makes them (the row being applied:
---    any other write leaves the run unlike its last row), and `ended_at` must be set
---    exactly when the state is terminal;
--- 2. the run's duration is counted in stats_run_durations when it ends, and taken out
---    again when an action reopens it (only if it was counted: not at its first row, when a
---    client gave `ended_at` with the run).
--- An AFTER trigger: SQLite reads the row again after a BEFORE UPDATE trigger.
+-- After a run's state columns change: they must be what the run's own last history row
+-- makes them (the row being applied: any other write leaves the run unlike its last row),
+-- and `ended_at` must be set exactly when the state is terminal. The ledger's newest row is
+-- looked at first: it is almost always the run's own (a seek to the end of the table), and
+-- the run's last row (an index seek) only when it is not. An AFTER trigger: SQLite reads
+-- the row again after a BEFORE UPDATE trigger. (Two triggers fire on this UPDATE; see
+-- runs_after_update_of_ended_at.)
 -- Tags: derived_state.
 CREATE TRIGGER runs_after_update AFTER UPDATE OF state, updated_at, ended_at, outcome ON runs
 WHEN NEW.state IS NOT OLD.state OR NEW.updated_at IS NOT OLD.updated_at
   OR NEW.ended_at IS NOT OLD.ended_at OR NEW.outcome IS NOT OLD.outcome
 BEGIN
     SELECT RAISE(ABORT, 'runledger:derived_state: runs.state, updated_at, ended_at and outcome follow state_history; insert a state_history row instead')
-    WHERE (NEW.state, NEW.updated_at, NEW.outcome) IS NOT (
+    WHERE (NEW.num, NEW.state, NEW.updated_at, NEW.outcome) IS NOT (
+        SELECT run_num, to_state, at, outcome FROM state_changes ORDER BY seq DESC LIMIT 1
+    ) AND (NEW.state, NEW.updated_at, NEW.outcome) IS NOT (
         SELECT to_state, at, outcome FROM state_changes WHERE run_num = NEW.num ORDER BY seq DESC LIMIT 1
     ) OR NEW.ended_at IS NOT OLD.ended_at AND NEW.ended_at IS NOT (
         SELECT CASE WHEN is_terminal = 1 THEN NEW.updated_at END
         FROM lifecycle_states WHERE lifecycle = NEW.lifecycle AND state = NEW.state
     );
+END;
 
+-- After a run's `ended_at` changes: its duration is counted in stats_run_durations when it
+-- ends, and taken out again when an action reopens it (only if it was counted: not at its
+-- first row, when a client gave `ended_at` with the run). It commutes with
+-- runs_after_update, which only refuses: either order leaves the same stats.
+CREATE TRIGGER runs_after_update_of_ended_at AFTER UPDATE OF ended_at ON runs
+WHEN OLD.ended_at IS NOT NULL OR NEW.ended_at IS NOT NULL
+BEGIN
     UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - (OLD.ended_at - OLD.created_at)
     WHERE OLD.ended_at IS NOT NULL
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '')

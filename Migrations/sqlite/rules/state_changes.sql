@@ -26,9 +26,13 @@
 -- > not explicitly set to an integer." (SQLite's CREATE TRIGGER page)
 -- SQLite 3.40 passes -1 there (pinned by RulesTests.anUnsetRowidIsMinusOneInABeforeInsertTrigger);
 -- were that to change, every plain insert would be refused, loudly, not let through.
+-- And in a ledger where runs wait for others, a run that waits for upstream runs cannot
+-- enter a RUNNING-type state before every one of them has completed
+-- (call_check_upstreams, run_dependencies.sql). Checked before the row is stored, so this
+-- refusal comes before those of state_changes_after_insert.
 -- Tags: history_order, duplicate_request.
 CREATE TRIGGER state_changes_before_insert BEFORE INSERT ON state_changes
-WHEN NEW.seq <> -1 OR NEW.request_key IS NOT NULL
+WHEN NEW.seq <> -1 OR NEW.request_key IS NOT NULL OR EXISTS (SELECT 1 FROM run_dependencies)
 BEGIN
     SELECT CASE
         WHEN NEW.seq <> -1 AND NEW.seq <= (SELECT ifnull(max(seq), 0) FROM state_changes) THEN
@@ -36,6 +40,8 @@ BEGIN
         WHEN NEW.request_key IS NOT NULL AND EXISTS (SELECT 1 FROM state_changes WHERE request_key = NEW.request_key) THEN
             RAISE(ABORT, 'runledger:duplicate_request: a change with this request_key is already recorded')
     END;
+
+    INSERT INTO call_check_upstreams (run_num, to_state) VALUES (NEW.run_num, NEW.to_state);
 END;
 
 -- After a row is stored, in this order:
@@ -43,13 +49,13 @@ END;
 --    `updated_at` before step 2 moves it);
 -- 2. the row is checked against the run and its lifecycle and applied to the run, in one
 --    UPDATE: in its SET clause the run's columns still hold the values before the change;
---    the row is already stored, so it counts among the run's retries;
--- 3. an UPDATE that changed no row means the run does not exist;
--- 4. a run that waits for upstream runs cannot enter a RUNNING-type state before every one
---    of them has completed (checked last, so that an illegal change is refused as such).
+--    the row is already stored, so it counts among the run's retries. The checks run in
+--    the order of the CASE. A first row (no from_state) is one of a run without history:
+--    `updated_at` NULL, or equal to `created_at` as a client may give it with the run;
+-- 3. an UPDATE that changed no row means the run does not exist.
 -- Tags: history_order, bad_value, wrong_from_state, not_initial, no_such_state,
 -- time_backwards, illegal_transition, bad_outcome, retries_exhausted, no_such_run,
--- blocked_by_upstream. Step 2 may raise those of runs_after_update.
+-- derived_state. Step 2 may raise those of runs_after_update.
 CREATE TRIGGER state_changes_after_insert AFTER INSERT ON state_changes
 BEGIN
     INSERT INTO stats_state_durations (job, lifecycle, state, bucket, stays, total_us, min_us, max_us)
@@ -67,16 +73,23 @@ BEGIN
             WHEN NEW.at < 0 THEN
                 RAISE(ABORT, 'runledger:bad_value: at must be integer microseconds since the Unix epoch')
             WHEN NEW.from_state IS NULL THEN CASE
-                WHEN EXISTS (SELECT 1 FROM state_changes AS c WHERE c.run_num = NEW.run_num AND c.seq < NEW.seq) THEN
+                WHEN updated_at IS NOT NULL AND (updated_at IS NOT created_at OR EXISTS (
+                    SELECT 1 FROM state_changes AS c WHERE c.run_num = NEW.run_num AND c.seq < NEW.seq
+                )) THEN
                     RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
-                ELSE CASE (
-                    SELECT is_initial FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
+                ELSE (
+                    SELECT CASE
+                        WHEN s.is_initial = 0 THEN
+                            RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
+                        WHEN runs.ended_at IS NOT NULL AND s.is_terminal = 0 THEN
+                            RAISE(ABORT, 'runledger:derived_state: runs.ended_at follows state_history: the first state does not end the run')
+                        ELSE NEW.to_state
+                    END
+                    FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
+                    UNION ALL
+                    SELECT RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
+                    LIMIT 1
                 )
-                    WHEN 1 THEN NEW.to_state
-                    WHEN 0 THEN
-                        RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
-                    ELSE RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
-                END
             END
             WHEN NEW.from_state IS NOT state THEN
                 RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
@@ -109,16 +122,6 @@ BEGIN
     WHERE num = NEW.run_num;
 
     SELECT RAISE(ABORT, 'runledger:no_such_run: the run does not exist') WHERE changes() = 0;
-
-    SELECT RAISE(ABORT, 'runledger:blocked_by_upstream: an upstream run has not completed successfully')
-    FROM runs AS r
-    JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = NEW.to_state AND s.canonical_type = 'RUNNING'
-    WHERE EXISTS (SELECT 1 FROM run_dependencies) AND r.num = NEW.run_num AND EXISTS (
-        SELECT 1 FROM run_dependencies AS d JOIN runs AS u ON u.id = d.upstream_id
-        JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = u.state
-        LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = u.outcome
-        WHERE d.run_id = r.id AND ifnull(uo.canonical_type, us.canonical_type) <> 'COMPLETED'
-    );
 END;
 
 -- In a ledger where runs wait for others: a run that others wait for passes its end on to
