@@ -43,8 +43,3 @@ struct RulesSet: Sendable {
         return SHA256.hex(text.utf8)
     }
 }
-
-/// The built-in lifecycles as engine-neutral data, `Migrations/lifecycles/*.json` (the JSON
-/// of ``Lifecycle``): the one source a ledger on another engine loads them from. A SQLite
-/// ledger has them from its versioned migrations 2 to 7; a test checks both agree.
-enum BuiltinLifecycles {}
