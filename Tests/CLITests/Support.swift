@@ -32,6 +32,30 @@ func sqlite3(_ sql: String, on path: String, in directory: URL) throws -> Proces
     try RunningProcess("/usr/bin/sqlite3", ["-batch", path, sql], directory: directory).wait()
 }
 
+/// A directory with an initialized ledger `l.db`; `body` gets the directory and the path.
+func withInitializedLedger(_ body: (URL, String) throws -> Void) throws {
+    try withTemporaryDirectory { directory in
+        let path = directory.appendingPathComponent("l.db").path
+        let result = try runledger(["--db", path, "init"], in: directory)
+        try #require(result.status == 0, "\(result)")
+        try body(directory, path)
+    }
+}
+
+/// Expects a failed command: the exit code, nothing on stdout, `text` on stderr and, but for a
+/// usage error (64, where the argument parser adds usage lines), one "Error: ..." line.
+func expectFailure(
+    _ result: ProcessResult, code: Int32, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status == code, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(text), "\(result)", sourceLocation: sourceLocation)
+    if code != 64 {
+        #expect(result.stderr.hasPrefix("Error: "), "\(result)", sourceLocation: sourceLocation)
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result)", sourceLocation: sourceLocation)
+    }
+}
+
 /// Parses JSON output: an array of objects.
 func jsonObjects(_ text: String) throws -> [[String: Any]] {
     let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
