@@ -4,9 +4,10 @@ import Testing
 
 @testable import RunLedger
 
-/// Many threads writing one file at once: every call succeeds or gets a typed error, no
-/// "database is locked" reaches a caller, and every history ends legal.
-struct ConcurrencyTests {
+/// Many threads of one process writing one file at once, through one connection or one each:
+/// every call succeeds or gets a typed error, no "database is locked" reaches a caller, and
+/// every history ends legal. (Processes: CLITests' ContentionTests and FileCreationRaceTests.)
+struct ThreadedWriterTests {
     /// What one worker saw.
     struct Outcome: Sendable {
         var acknowledged: [StateChange] = []
