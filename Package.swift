@@ -20,7 +20,8 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift source, so the library carries
-        // the schema and needs no file at run time (SPEC §1).
+        // the schema: a program that links it creates and migrates ledgers with no file
+        // installed beside it.
         .executableTarget(name: "EmbedMigrations"),
         .plugin(
             name: "MigrationsPlugin",
