@@ -20,7 +20,8 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift source, so the library carries
-        // the schema and needs no file at run time (SPEC §1).
+        // the schema: a program that links it creates and migrates ledgers with no file
+        // installed beside it.
         .executableTarget(name: "EmbedMigrations"),
         .plugin(
             name: "MigrationsPlugin",
@@ -47,10 +48,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .executableTarget(name: "RunLedgerBench", dependencies: ["RunLedger"]),
+        // What both test targets use: temporary directories, processes run to their end,
+        // reliability suite sizes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // CSQLite: tests compare hand-written result codes with the C constants.
-        .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite"]),
+        .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite", "TestSupport"]),
         // Depends on the executables so that `swift test` builds the binaries the tests run.
-        .testTarget(name: "CLITests", dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger", "TestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of the project: installs what a fresh machine lacks, checks the layering
-# and the formatting, builds, and runs all tests (unit, foreign-client, multi-process, CLI).
+# and the formatting, builds, checks the documentation (DocC, warnings as errors), and runs all
+# tests (unit, foreign-client, multi-process, CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -23,6 +24,9 @@ swift format lint --strict -r Sources Tests Plugins Package.swift
 
 echo "== build"
 swift build --build-tests
+
+echo "== documentation: docc, warnings as errors"
+Scripts/docs.sh
 
 echo "== README's lifecycle tables and diagrams match the migrations"
 scratch=$(mktemp -d)

@@ -4,10 +4,11 @@ import RunLedger
 struct ActCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "act",
-        abstract: "Perform a named action on a run (OpenCue's kill, retry, block...).",
+        abstract: "Perform a named action on a run (kill, retry...).",
         discussion: """
-            The action takes the edge it names from the run's current state. With --expect, \
-            it happens only if the run is in that state now; otherwise exit 75.
+            The action, one the run's lifecycle names (OpenCue's kill, retry, block...), takes \
+            the edge it names from the run's current state. With --expect, it happens only if \
+            the run is in that state now; otherwise exit 75.
 
             Examples:
               runledger act 0193... kill --reason "wrong frame range"

@@ -4,8 +4,9 @@ import RunLedger
 struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annotate",
-        abstract: "Record a fact about a run that does not move it (an OpenLineage OTHER event).",
+        abstract: "Record a fact about a run that does not move it.",
         discussion: """
+            An annotation is what OpenLineage calls an OTHER event, and is exported as one. \
             Annotations show in the run's history. The run need not be recorded yet: \
             OpenLineage allows OTHER even before START.
 
@@ -19,16 +20,16 @@ struct AnnotateCommand: ParsableCommand {
     @Argument(help: "The run's id.")
     var runID: String
 
-    @Option(help: "What kind of fact.")
+    @Option(help: ArgumentHelp("What kind of fact.", valueName: "kind"))
     var kind = "OTHER"
 
-    @Option(help: "What it says.")
+    @Option(help: ArgumentHelp("What it says.", valueName: "text"))
     var reason: String?
 
-    @Option(help: "JSON metadata.")
+    @Option(help: ArgumentHelp("JSON metadata.", valueName: "json"))
     var meta: String?
 
-    @Option(help: "When: \(TimeArgument.help) (default: now).")
+    @Option(help: ArgumentHelp("When: \(TimeArgument.help) (default: now).", valueName: "time"))
     var at: String?
 
     func run() throws {

@@ -3,22 +3,27 @@ import RunLedger
 
 /// The options of a change (`transition`, `act`): when, why, and how it is checked.
 struct ChangeOptions: ParsableArguments {
-    @Option(help: "Change only if the run is in this state now.")
+    @Option(help: ArgumentHelp("Change only if the run is in this state now.", valueName: "state"))
     var expect: String?
 
-    @Option(help: "When the change happened: \(TimeArgument.help) (default: now).")
+    @Option(help: ArgumentHelp("When the change happened: \(TimeArgument.help) (default: now).", valueName: "time"))
     var at: String?
 
-    @Option(help: "Why.")
+    @Option(help: ArgumentHelp("Why.", valueName: "text"))
     var reason: String?
 
-    @Option(help: "JSON metadata stored with the change.")
+    @Option(help: ArgumentHelp("JSON metadata stored with the change.", valueName: "json"))
     var meta: String?
 
-    @Option(help: "For a terminal state, an outcome its lifecycle defines (Databricks: SUCCESS, FAILED...).")
+    @Option(
+        help: ArgumentHelp(
+            "For a terminal state, an outcome its lifecycle defines (Databricks: SUCCESS, FAILED...).",
+            valueName: "outcome"))
     var outcome: String?
 
-    @Option(help: "A key for this request: repeating it returns the first result and records nothing.")
+    @Option(
+        help: ArgumentHelp(
+            "A key for this request: repeating it returns the first result and records nothing.", valueName: "key"))
     var requestKey: String?
 
     /// The time given with --at, parsed.

@@ -4,12 +4,13 @@ import RunLedger
 struct ExportOpenLineageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openlineage",
-        abstract: "Write runs of any lifecycle as OpenLineage RunEvents, one JSON object per line.",
+        abstract: "Export runs as OpenLineage RunEvents, one per line.",
         discussion: """
-            A run's first change is its START; after it, RUNNING-type states are RUNNING \
-            events, COMPLETED is COMPLETE, FAILED and CRASHED are FAIL, CANCELLED and SKIPPED \
-            are ABORT, waiting states and annotations are OTHER. Runs of other lifecycles carry \
-            a runledger run facet, so importing the export rebuilds the same histories.
+            Writes runs of any lifecycle, one JSON object per line. A run's first change is its \
+            START; after it, RUNNING-type states are RUNNING events, COMPLETED is COMPLETE, \
+            FAILED and CRASHED are FAIL, CANCELLED and SKIPPED are ABORT, waiting states and \
+            annotations are OTHER. Runs of other lifecycles carry a runledger run facet, so \
+            importing the export rebuilds the same histories.
 
             Examples:
               runledger export openlineage --since 24h > events.jsonl
@@ -19,13 +20,13 @@ struct ExportOpenLineageCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("run"), help: "Only this run.")
+    @Option(name: .customLong("run"), help: ArgumentHelp("Only this run.", valueName: "run-id"))
     var runID: String?
 
-    @Option(help: "Only runs of this job.")
+    @Option(help: ArgumentHelp("Only runs of this job.", valueName: "job"))
     var job: String?
 
-    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Only runs created at or after: \(TimeArgument.help).", valueName: "time"))
     var since: String?
 
     func run() throws {

@@ -4,16 +4,22 @@ import RunLedger
 
 /// Options every command takes: which ledger, and how to open it.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The ledger file (default: $RUNLEDGER_DB, else ./runledger.db).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The ledger file (default: $RUNLEDGER_DB, else ./runledger.db).", valueName: "path"))
     var db: String?
 
-    @Option(help: "Commit durability: full survives power loss, normal only process crashes.")
+    @Option(
+        help: ArgumentHelp(
+            "Commit durability: full survives power loss, normal only process crashes.", valueName: "level"))
     var durability: Ledger.Configuration.Durability = .full
 
-    @Option(help: "Seconds a write waits for another process's lock before giving up.")
+    @Option(
+        help: ArgumentHelp("Seconds a write waits for another process's lock before giving up.", valueName: "seconds"))
     var busyTimeout: Double = 30
 
-    @Option(help: "Who is making the change (default: $RUNLEDGER_ACTOR, else user@host).")
+    @Option(
+        help: ArgumentHelp("Who is making the change (default: $RUNLEDGER_ACTOR, else user@host).", valueName: "name"))
     var actor: String?
 
     func validate() throws {

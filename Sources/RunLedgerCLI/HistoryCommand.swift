@@ -5,11 +5,11 @@ import RunLedger
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Show a run's timeline: each change, its time, the time spent in the previous state, and why.",
+        abstract: "Show a run's timeline: each change, its time, and why.",
         discussion: """
-            Times are ISO-8601 UTC. In JSON and CSV, the time spent in the previous state is \
-            previous_state_seconds. The first line of the table names the run, its state, its \
-            attempt and its parent run, if it retries one.
+            Each change shows the time the run spent in its previous state (in JSON and CSV, \
+            previous_state_seconds). Times are ISO-8601 UTC. The first line of the table names \
+            the run, its state, its attempt and its parent run, if it retries one.
 
             With --follow, new changes are printed as other processes record them, until \
             the run reaches a terminal state (or you interrupt); JSON is then one object per \
@@ -31,7 +31,7 @@ struct HistoryCommand: ParsableCommand {
     @Flag(help: "Keep printing new changes until the run is terminal.")
     var follow = false
 
-    @Option(help: ArgumentHelp("Seconds between polls with --follow.", visibility: .hidden))
+    @Option(help: ArgumentHelp("Seconds between polls with --follow.", valueName: "seconds", visibility: .hidden))
     var interval: Double = 0.25
 
     func validate() throws {

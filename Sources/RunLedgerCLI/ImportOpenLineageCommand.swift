@@ -5,17 +5,17 @@ import RunLedger
 struct ImportOpenLineageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openlineage",
-        abstract:
-            "Import OpenLineage RunEvents: JSON lines (as the client's file transport writes them) or a JSON array.",
+        abstract: "Import OpenLineage RunEvents (JSON lines or an array).",
         discussion: """
-            eventType maps onto the openlineage lifecycle (START starts the run, RUNNING, \
-            COMPLETE, FAIL and ABORT move it, OTHER is an annotation); run.runId is the run's \
-            id, job.namespace/job.name its job, eventTime the time; facets go to metadata. \
-            Each run's events are applied in eventTime order. An event that is invalid (no \
-            runId, a bad time, an unknown eventType) or illegal once ordered records nothing \
-            and is reported; the others are applied. Importing the same events again records \
-            nothing new. Prints how many events were read, applied, already there, and refused \
-            (with reasons); exit 65 if any was refused.
+            The file is JSON lines, as the OpenLineage client's file transport writes them, or \
+            one JSON array of events. eventType maps onto the openlineage lifecycle (START \
+            starts the run, RUNNING, COMPLETE, FAIL and ABORT move it, OTHER is an annotation); \
+            run.runId is the run's id, job.namespace/job.name its job, eventTime the time; \
+            facets go to metadata. Each run's events are applied in eventTime order. An event \
+            that is invalid (no runId, a bad time, an unknown eventType) or illegal once ordered \
+            records nothing and is reported; the others are applied. Importing the same events \
+            again records nothing new. Prints how many events were read, applied, already there, \
+            and refused (with reasons); exit 65 if any was refused.
 
             Examples:
               runledger import openlineage /var/log/openlineage/events.jsonl

@@ -4,9 +4,10 @@ import RunLedger
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the ledger file, or migrate an existing one to this version's schema.",
+        abstract: "Create the ledger file, or migrate its schema.",
         discussion: """
-            Safe to run again: an up-to-date ledger is left as it is.
+            An existing ledger is migrated to this version's schema. Safe to run again: an \
+            up-to-date ledger is left as it is.
 
             Example:
               runledger --db runs.db init

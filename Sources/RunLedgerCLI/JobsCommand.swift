@@ -25,7 +25,9 @@ struct JobsCommand: ParsableCommand {
     @Argument(help: "A job, to set its limit.")
     var job: String?
 
-    @Option(help: "The most runs of the job that may be active at once (0 skips every new run).")
+    @Option(
+        help: ArgumentHelp(
+            "The most runs of the job that may be active at once (0 skips every new run).", valueName: "n"))
     var maxActive: Int?
 
     @Flag(help: "No limit for the job, whatever its lifecycle's default.")

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `--format` option of commands that print data.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table, json or csv.")
+    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
     var format: OutputFormat = .table
 }
 

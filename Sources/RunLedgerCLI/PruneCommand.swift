@@ -4,12 +4,12 @@ import RunLedger
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Remove whole terminal runs that ended before a time, with their history.",
+        abstract: "Remove runs that ended before a time, with history.",
         discussion: """
-            The one way rows leave a ledger. A run stays while a run that stays is linked to it \
-            (parent, retry, upstream, dependant). With --archive, the runs are first copied \
-            into that ledger file (created if missing), where `runledger --db FILE history` \
-            reads them. The prune is recorded in the ledger's prunes table.
+            The one way rows leave a ledger: a terminal run goes whole, with its history. A \
+            run stays while a run that stays is linked to it (parent, retry, upstream, \
+            dependant). With --archive, the runs are first copied into that ledger file \
+            (created if missing), where `runledger --db FILE history` reads them. The prune is recorded in the ledger's prunes table.
 
             Examples:
               runledger prune --terminal-before 90d --archive runs-2026-q3.db
@@ -19,10 +19,10 @@ struct PruneCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Remove terminal runs that ended before this: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Remove terminal runs that ended before this: \(TimeArgument.help).", valueName: "time"))
     var terminalBefore: String
 
-    @Option(help: "A ledger file to copy the runs into first.")
+    @Option(help: ArgumentHelp("A ledger file to copy the runs into first.", valueName: "path"))
     var archive: String?
 
     func run() throws {

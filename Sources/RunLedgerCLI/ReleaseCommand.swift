@@ -4,7 +4,7 @@ import RunLedger
 struct ReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
-        abstract: "Release a run waiting for its upstream runs, once they have all completed.",
+        abstract: "Release a run whose upstream runs have all completed.",
         discussion: """
             The ledger releases waiting runs by itself when their last upstream run \
             completes (Databricks BLOCKED -> PENDING, OpenCue blocked -> pending). This does it \
@@ -22,7 +22,7 @@ struct ReleaseCommand: ParsableCommand {
     @Argument(help: "The run's id.")
     var runID: String
 
-    @Option(help: "Why.")
+    @Option(help: ArgumentHelp("Why.", valueName: "text"))
     var reason: String?
 
     func run() throws {

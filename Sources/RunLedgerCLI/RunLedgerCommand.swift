@@ -8,7 +8,7 @@ import RunLedger
 struct RunLedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runledger",
-        abstract: "Record every run of every job, and every state change of each run, in one SQLite file.",
+        abstract: "Record every run and its state changes in one SQLite file.",
         discussion: """
             The ledger file refuses illegal state changes itself, whichever client writes. \
             Built-in lifecycles: canonical, databricks, openlineage, opencue, domino, prefect.
@@ -20,16 +20,33 @@ struct RunLedgerCommand: ParsableCommand {
               runledger transition "$id" Running --expect Pending
               runledger history "$id"
 
-            The ledger is --db PATH, else $RUNLEDGER_DB, else ./runledger.db.
+            The ledger is --db <path>, else $RUNLEDGER_DB, else ./runledger.db.
             Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, \
             70 internal error, 74 I/O error or corrupt file, 75 try again (busy, expected-state conflict).
             """,
         version: "runledger 0.1.0",
-        subcommands: [
-            InitCommand.self, StartCommand.self, TransitionCommand.self, ActCommand.self, HistoryCommand.self,
-            RunsCommand.self, StatsCommand.self, SQLCommand.self, LifecyclesCommand.self, VerifyCommand.self,
-            HeartbeatCommand.self, SweepCommand.self, ReleaseCommand.self, AnnotateCommand.self, JobsCommand.self,
-            PruneCommand.self, ImportCommand.self, ExportCommand.self,
+        groupedSubcommands: [
+            // What a job's executor or scheduler calls as each run goes.
+            CommandGroup(
+                name: "Record",
+                subcommands: [
+                    StartCommand.self, TransitionCommand.self, ActCommand.self, HeartbeatCommand.self,
+                    AnnotateCommand.self, ReleaseCommand.self,
+                ]),
+            // Runs, their histories and the lifecycles (`lifecycles define` is the one that writes).
+            CommandGroup(
+                name: "Read",
+                subcommands: [
+                    HistoryCommand.self, RunsCommand.self, StatsCommand.self, SQLCommand.self, LifecyclesCommand.self,
+                ]),
+            // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
+            CommandGroup(
+                name: "Maintain",
+                subcommands: [
+                    InitCommand.self, VerifyCommand.self, SweepCommand.self, PruneCommand.self, JobsCommand.self,
+                ]),
+            // Runs in and out as OpenLineage events.
+            CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self]),
         ]
     )
 

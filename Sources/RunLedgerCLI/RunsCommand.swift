@@ -4,7 +4,7 @@ import RunLedger
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List runs, newest first.",
+        abstract: "List runs, newest first; filter by job, state or time.",
         discussion: """
             Every filter given must hold. At most --limit runs are listed (100 by default; \
             0 for all).
@@ -20,13 +20,13 @@ struct RunsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Only runs of this job.")
+    @Option(help: ArgumentHelp("Only runs of this job.", valueName: "job"))
     var job: String?
 
-    @Option(help: "Only runs currently in this state.")
+    @Option(help: ArgumentHelp("Only runs currently in this state.", valueName: "state"))
     var state: String?
 
-    @Option(help: "Only runs of this lifecycle.")
+    @Option(help: ArgumentHelp("Only runs of this lifecycle.", valueName: "name"))
     var lifecycle: String?
 
     @Flag(help: "Only runs whose state is not terminal.")
@@ -35,16 +35,17 @@ struct RunsCommand: ParsableCommand {
     @Flag(help: "Only runs whose state is terminal.")
     var terminal = false
 
-    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Only runs created at or after: \(TimeArgument.help).", valueName: "time"))
     var since: String?
 
-    @Option(help: "Only runs created before: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Only runs created before: \(TimeArgument.help).", valueName: "time"))
     var until: String?
 
-    @Option(help: "At most this many runs (0: all).")
+    @Option(help: ArgumentHelp("At most this many runs (0: all).", valueName: "n"))
     var limit = 100
 
-    @Option(help: "Only the retry chain this run belongs to, from its root, by attempt.")
+    @Option(
+        help: ArgumentHelp("Only the retry chain this run belongs to, from its root, by attempt.", valueName: "run-id"))
     var chain: String?
 
     func validate() throws {

@@ -4,7 +4,7 @@ import RunLedger
 struct SQLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
-        abstract: "Run one read-only SQL query over the ledger and print its rows.",
+        abstract: "Run one read-only SQL query and print its rows.",
         discussion: """
             The query may read any table or view of the schema (see README). Anything that \
             would change the file or the connection (INSERT, UPDATE, DELETE, DROP, CREATE, \

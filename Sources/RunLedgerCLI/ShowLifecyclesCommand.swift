@@ -4,7 +4,7 @@ import RunLedger
 struct ShowLifecyclesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "List the lifecycles, or show one: its states, transitions, or a diagram.",
+        abstract: "List the lifecycles, or show one, or draw its diagram.",
         discussion: """
             Without a name: each lifecycle with its numbers of states and transitions and its \
             actions. With a name: its states (canonical type, terminal, initial) and its \
@@ -29,7 +29,9 @@ struct ShowLifecyclesCommand: ParsableCommand {
     @Argument(help: "A lifecycle's name.")
     var name: String?
 
-    @Option(help: "Output format: table, json, csv, mermaid or dot (mermaid and dot need a name).")
+    @Option(
+        help: ArgumentHelp(
+            "Output format: table, json, csv, mermaid or dot (mermaid and dot need a name).", valueName: "format"))
     var format: Format = .table
 
     func validate() throws {

@@ -24,35 +24,43 @@ struct StartCommand: ParsableCommand {
     @Argument(help: "The job the run executes.")
     var job: String
 
-    @Option(help: "The run's lifecycle.")
+    @Option(help: ArgumentHelp("The run's lifecycle.", valueName: "name"))
     var lifecycle: String = "canonical"
 
-    @Option(help: "The run's id (default: a new UUIDv7).")
+    @Option(help: ArgumentHelp("The run's id (default: a new UUIDv7).", valueName: "run-id"))
     var id: String?
 
-    @Option(help: "The first state, an initial state of the lifecycle (default: its first).")
+    @Option(
+        help: ArgumentHelp(
+            "The first state, an initial state of the lifecycle (default: its first).", valueName: "state"))
     var state: String?
 
-    @Option(help: "When the run was created: \(TimeArgument.help) (default: now).")
+    @Option(help: ArgumentHelp("When the run was created: \(TimeArgument.help) (default: now).", valueName: "time"))
     var at: String?
 
-    @Option(help: "Why the run was started.")
+    @Option(help: ArgumentHelp("Why the run was started.", valueName: "text"))
     var reason: String?
 
-    @Option(help: "JSON metadata stored with the run.")
+    @Option(help: ArgumentHelp("JSON metadata stored with the run.", valueName: "json"))
     var meta: String?
 
-    @Option(help: "The run this one retries or resubmits; the new run's attempt is one more.")
+    @Option(
+        help: ArgumentHelp(
+            "The run this one retries or resubmits; the new run's attempt is one more.", valueName: "run-id"))
     var parent: String?
 
-    @Option(help: "An upstream run this one waits for (repeat for several).")
+    @Option(help: ArgumentHelp("An upstream run this one waits for (repeat for several).", valueName: "run-id"))
     var upstream: [String] = []
 
-    @Option(help: "How many retries the run and its chain may use (default: the parent's, else no limit).")
+    @Option(
+        help: ArgumentHelp(
+            "How many retries the run and its chain may use (default: the parent's, else no limit).", valueName: "n"))
     var maxRetries: Int?
 
     @Option(
-        help: "When the run is due to start: an ISO-8601 time, or +15m from now; the sweep marks it late after that.")
+        help: ArgumentHelp(
+            "When the run is due to start: an ISO-8601 time, or +15m from now; the sweep marks it late after that.",
+            valueName: "time"))
     var scheduledAt: String?
 
     func run() throws {

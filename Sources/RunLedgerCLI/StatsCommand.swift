@@ -4,14 +4,14 @@ import RunLedger
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Stats per job or lifecycle: runs, outcomes, success rate, durations, time per state.",
+        abstract: "Show success rates, durations and time in each state.",
         discussion: """
-            For each group: runs, active runs, runs by the canonical type of their current \
-            state, the success rate (COMPLETED over terminal runs), and run duration \
-            p50/p95/max of terminal runs (creation to terminal state). Then, per state: runs \
-            in it now, and how long stays in it lasted (mean and p95 over stays that ended). \
-            Percentiles are nearest-rank. In JSON each group carries its states; in CSV, \
-            --states lists the per-state rows instead of the groups.
+            For each job (or each lifecycle, with --by lifecycle): runs, active runs, runs by \
+            the canonical type of their current state, the success rate (COMPLETED over terminal \
+            runs), and run duration p50/p95/max of terminal runs (creation to terminal state). \
+            Then, per state: runs in it now, and how long stays in it lasted (mean and p95 over \
+            stays that ended). Percentiles are nearest-rank. In JSON each group carries its \
+            states; in CSV, --states lists the per-state rows instead of the groups.
 
             Examples:
               runledger stats
@@ -28,19 +28,19 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Group runs by job or by lifecycle.")
+    @Option(help: ArgumentHelp("Group runs by job or by lifecycle.", valueName: "grouping"))
     var by: Grouping = .job
 
-    @Option(help: "Only runs of this job.")
+    @Option(help: ArgumentHelp("Only runs of this job.", valueName: "job"))
     var job: String?
 
-    @Option(help: "Only runs of this lifecycle.")
+    @Option(help: ArgumentHelp("Only runs of this lifecycle.", valueName: "name"))
     var lifecycle: String?
 
-    @Option(help: "Only runs created at or after: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Only runs created at or after: \(TimeArgument.help).", valueName: "time"))
     var since: String?
 
-    @Option(help: "Only runs created before: \(TimeArgument.help).")
+    @Option(help: ArgumentHelp("Only runs created before: \(TimeArgument.help).", valueName: "time"))
     var until: String?
 
     @Flag(help: "List the per-state rows (time in state) instead of the groups (table, csv).")

@@ -4,7 +4,7 @@ import RunLedger
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Mark overdue scheduled runs late, and crash runs whose heartbeat stopped.",
+        abstract: "Mark runs late; crash runs whose heartbeat stopped.",
         discussion: """
             Late: an active run whose scheduled start (start --scheduled-at) is more than \
             --late-after ago, in a state its lifecycle can leave for its late state (Prefect: \
@@ -24,10 +24,10 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "How long past its scheduled time a waiting run becomes late (5s).")
+    @Option(help: ArgumentHelp("How long past its scheduled time a waiting run becomes late.", valueName: "duration"))
     var lateAfter = "5s"
 
-    @Option(help: "How old a run's last heartbeat may be before it is crashed (90s).")
+    @Option(help: ArgumentHelp("How old a run's last heartbeat may be before it is crashed.", valueName: "duration"))
     var heartbeatTimeout = "90s"
 
     func run() throws {

@@ -4,7 +4,7 @@ import RunLedger
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every ledger rule over the whole file, and SQLite's integrity.",
+        abstract: "Check every ledger rule and SQLite's integrity.",
         discussion: """
             Finds what a client that dropped or bypassed the triggers may have written: \
             history rows that do not chain or break their lifecycle, runs whose state does not \
@@ -21,7 +21,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Report at most this many problems.")
+    @Option(help: ArgumentHelp("Report at most this many problems.", valueName: "n"))
     var limit = 1000
 
     func validate() throws {

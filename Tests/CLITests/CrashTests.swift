@@ -2,13 +2,6 @@ import Foundation
 import RunLedger
 import Testing
 
-/// How big a reliability suite runs: CI's size by default, larger from Scripts/reliability.sh.
-enum SuiteSize {
-    static func value(_ name: String, default fallback: Int) -> Int {
-        ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
-    }
-}
-
 /// A writer killed with SIGKILL at random moments, again and again on one file: after each
 /// kill the ledger is sound and holds every change whose call had returned.
 @Suite(.serialized)

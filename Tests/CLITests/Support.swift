@@ -1,5 +1,10 @@
+// TestSupport is re-exported (`@_exported`) so that every file of this target sees the shared
+// helpers (temporary directories, processes, suite sizes) without an import line of its own,
+// as when they were declared here: test files written before the move, or at the same time,
+// compile unchanged.
 import Foundation
 import RunLedger
+@_exported import TestSupport
 import Testing
 
 /// Where `swift test` put the binaries this package builds.
@@ -17,70 +22,6 @@ enum Binaries {
     static var workload: String { directory.appendingPathComponent("LedgerWorkload").path }
 }
 
-/// What a process printed and how it ended.
-struct ProcessResult: CustomStringConvertible {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-    /// Whether a signal ended the process (then `status` is the signal's number).
-    var signaled = false
-
-    var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
-}
-
-/// A fresh temporary directory, removed after `body`.
-func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("runledger-cli-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    return try body(directory)
-}
-
-/// A started process whose output goes to files (so no pipe can fill and block it). The
-/// files live in the temporary directory, never in the process's working directory, and
-/// are removed once the output is read.
-final class RunningProcess {
-    let process = Process()
-    private let outURL: URL
-    private let errURL: URL
-
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL) throws {
-        let name = "runledger-cli-tests-\(UUID().uuidString)"
-        outURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).out")
-        errURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var base = ProcessInfo.processInfo.environment
-        base.removeValue(forKey: "RUNLEDGER_DB")
-        base.removeValue(forKey: "RUNLEDGER_ACTOR")
-        process.environment = base.merging(environment) { $1 }
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Where the process's stdout goes, to watch it while the process runs.
-    var outputPath: String? { outURL.path }
-
-    func wait() throws -> ProcessResult {
-        process.waitUntilExit()
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        return ProcessResult(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8),
-            signaled: process.terminationReason == .uncaughtSignal)
-    }
-}
-
 /// Runs the `runledger` binary as a user would, in `directory`.
 func runledger(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> ProcessResult {
     try RunningProcess(Binaries.runledger, arguments, environment: environment, directory: directory).wait()
@@ -89,6 +30,30 @@ func runledger(_ arguments: [String], environment: [String: String] = [:], in di
 /// Runs the `sqlite3` shell on a file.
 func sqlite3(_ sql: String, on path: String, in directory: URL) throws -> ProcessResult {
     try RunningProcess("/usr/bin/sqlite3", ["-batch", path, sql], directory: directory).wait()
+}
+
+/// A directory with an initialized ledger `l.db`; `body` gets the directory and the path.
+func withInitializedLedger(_ body: (URL, String) throws -> Void) throws {
+    try withTemporaryDirectory { directory in
+        let path = directory.appendingPathComponent("l.db").path
+        let result = try runledger(["--db", path, "init"], in: directory)
+        try #require(result.status == 0, "\(result)")
+        try body(directory, path)
+    }
+}
+
+/// Expects a failed command: the exit code, nothing on stdout, `text` on stderr and, but for a
+/// usage error (64, where the argument parser adds usage lines), one "Error: ..." line.
+func expectFailure(
+    _ result: ProcessResult, code: Int32, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status == code, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(text), "\(result)", sourceLocation: sourceLocation)
+    if code != 64 {
+        #expect(result.stderr.hasPrefix("Error: "), "\(result)", sourceLocation: sourceLocation)
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result)", sourceLocation: sourceLocation)
+    }
 }
 
 /// Parses JSON output: an array of objects.

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// A catalogue of attempts to break SPEC §3 through foreign clients: each is refused by the
+/// A catalogue of attempts by foreign clients to break the rules the file enforces for every
+/// client (append-only history, legal transitions, derived state, ...): each is refused by the
 /// file's triggers, or, where SQLite cannot refuse it (dropping a trigger, editing the
 /// schema, switching checks off), caught by `runledger verify`.
 struct TamperTests {

@@ -27,9 +27,9 @@ struct ModelTests {
     }
 
     @Test func theLedgerAcceptsExactlyWhatTheModelAccepts() throws {
-        let operations = SuiteSizeInProcess.value("RUNLEDGER_MODEL_OPERATIONS", default: 10_000)
+        let operations = SuiteSize.value("RUNLEDGER_MODEL_OPERATIONS", default: 10_000)
         let seed = UInt64(
-            SuiteSizeInProcess.value("RUNLEDGER_MODEL_SEED", default: Int(Timestamp.now.rawValue % 1_000_000)))
+            SuiteSize.value("RUNLEDGER_MODEL_SEED", default: Int(Timestamp.now.rawValue % 1_000_000)))
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("model.db").path
             var ledger = try Ledger(path: path, configuration: .init(durability: .normal))
@@ -166,12 +166,5 @@ struct ModelTests {
                 "model suite: \(count) operations (seed \(seed)): \(accepted) accepted, \(refused) refused, as the model said; \(ids.count) runs"
             )
         }
-    }
-}
-
-/// How big a suite runs: CI's size by default, larger from Scripts/reliability.sh.
-enum SuiteSizeInProcess {
-    static func value(_ name: String, default fallback: Int) -> Int {
-        ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import RunLedger
@@ -73,15 +74,15 @@ struct SemanticsTests {
 
     @Test func eightThreadsStartingRunsOfALimitOneJobLetExactlyOneIn() throws {
         try withTemporaryLedger { ledger, path in
-            let states = Locked<[String]>([])
+            let states = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { index in
                 // Each thread with its own connection: the race is between transactions.
                 guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)),
                     let run = try? own.start(job: "nightly", lifecycle: "databricks", id: "r\(index)")
                 else { return }
-                states.mutate { $0.append(run.state) }
+                states.withLock { $0.append(run.state) }
             }
-            let all = states.value
+            let all = states.withLock { $0 }
             #expect(all.count == 8)
             #expect(all.filter { $0 == "PENDING" }.count == 1)
             #expect(all.filter { $0 == "SKIPPED" }.count == 7)
@@ -236,15 +237,16 @@ struct SemanticsTests {
     @Test func aRequestKeyRetriedFromTwoThreadsAtOnceRecordsOneChange() throws {
         try withTemporaryLedger { ledger, path in
             let run = try ledger.start(job: "etl", lifecycle: "canonical", state: "PENDING")
-            let results = Locked<[Int64]>([])
+            let results = Mutex<[Int64]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
                 guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)),
                     let change = try? own.transition(run.id, to: "RUNNING", requestKey: "retry-me")
                 else { return }
-                results.mutate { $0.append(change.seq) }
+                results.withLock { $0.append(change.seq) }
             }
-            #expect(results.value.count == 8)
-            #expect(Set(results.value).count == 1)
+            let seqs = results.withLock { $0 }
+            #expect(seqs.count == 8)
+            #expect(Set(seqs).count == 1)
             #expect(try ledger.history(of: run.id).map(\.to) == ["PENDING", "RUNNING"])
         }
     }
@@ -262,26 +264,5 @@ struct SemanticsTests {
             #expect(try ledger.history(of: "ol-1").map(\.to) == ["START", "COMPLETE"])
             #expect(try ledger.timeline(of: "ol-1").annotations.count == 3)
         }
-    }
-}
-
-/// A value shared by concurrent test workers.
-final class Locked<Value>: @unchecked Sendable {
-    // Safe: every access to `stored` holds `lock`.
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-
-    func mutate(_ body: (inout Value) -> Void) {
-        lock.lock()
-        body(&stored)
-        lock.unlock()
     }
 }

@@ -1,16 +1,12 @@
+// TestSupport is re-exported (`@_exported`) so that every file of this target sees the shared
+// helpers (temporary directories, processes, suite sizes) without an import line of its own,
+// as when they were declared here: test files written before the move, or at the same time,
+// compile unchanged.
 import Foundation
+@_exported import TestSupport
 import Testing
 
 @testable import RunLedger
-
-/// A fresh temporary directory, removed after `body`.
-func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("runledger-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    return try body(directory)
-}
 
 /// A new ledger in a fresh temporary directory, removed after `body`.
 func withTemporaryLedger<T>(
@@ -21,47 +17,6 @@ func withTemporaryLedger<T>(
         let path = directory.appendingPathComponent("ledger.db").path
         let ledger = try Ledger(path: path, configuration: configuration)
         return try body(ledger, path)
-    }
-}
-
-/// What a foreign client printed and how it ended.
-struct ProcessResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-/// Runs a program to its end; stdin from `input`; stdout and stderr go through files, so a
-/// large output cannot fill a pipe and deadlock.
-func runProcess(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil)
-    throws -> ProcessResult
-{
-    try withTemporaryDirectory { directory in
-        let outURL = directory.appendingPathComponent("stdout")
-        let errURL = directory.appendingPathComponent("stderr")
-        let inURL = directory.appendingPathComponent("stdin")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: inURL.path, contents: Data((input ?? "").utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let inHandle = try FileHandle(forReadingFrom: inURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inHandle
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        try inHandle.close()
-        return ProcessResult(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import RunLedger
@@ -61,15 +62,15 @@ struct SweepTests {
             // Heartbeat threads keep their runs alive; a sweeper with a zero timeout crashes any
             // run whose last heartbeat is older than the moment it looks. Each heartbeat thread
             // stops at its first refusal, which must say the run has ended.
-            let lastAcknowledged = Locked<[String: Timestamp]>([:])
-            let refusals = Locked<[String: String]>([:])
-            let sweeps = Locked<Int>(0)
+            let lastAcknowledged = Mutex<[String: Timestamp]>([:])
+            let refusals = Mutex<[String: String]>([:])
+            let sweeps = Mutex<Int>(0)
             DispatchQueue.concurrentPerform(iterations: runs.count + 1) { worker in
                 guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)) else { return }
                 if worker == runs.count {
                     for _ in 0..<40 {
                         _ = try? own.sweep(heartbeatTimeout: 0)
-                        sweeps.mutate { $0 += 1 }
+                        sweeps.withLock { $0 += 1 }
                     }
                     return
                 }
@@ -78,27 +79,31 @@ struct SweepTests {
                     let at = Timestamp.now
                     do {
                         try own.heartbeat(id, at: at)
-                        lastAcknowledged.mutate { $0[id] = at }
+                        lastAcknowledged.withLock { $0[id] = at }
                     } catch {
-                        refusals.mutate { $0[id] = "\(error)" }
+                        refusals.withLock { $0[id] = "\(error)" }
                         return
                     }
                 }
             }
-            #expect(sweeps.value == 40)
+            // The workers are done: read each record once, outside the expectations.
+            let sweepCount = sweeps.withLock { $0 }
+            let acknowledgedAt = lastAcknowledged.withLock { $0 }
+            let refused = refusals.withLock { $0 }
+            #expect(sweepCount == 40)
             for id in runs {
                 let run = try #require(try ledger.run(id: id))
-                if let refusal = refusals.value[id] {
+                if let refusal = refused[id] {
                     // Crashed: by a sweep that saw the last acknowledged heartbeat, not a later one.
                     #expect(refusal == "\(LedgerError.runEnded(runID: id))")
                     #expect(run.state == "Crashed")
                     let crash = try #require(try ledger.history(of: id).last)
-                    let last = try #require(lastAcknowledged.value[id])
+                    let last = try #require(acknowledgedAt[id])
                     #expect(crash.reason == "heartbeat lost; last heartbeat at \(last.iso8601)")
                     #expect(run.heartbeatAt == last)
                 } else {
                     // Never refused: the run may still have been crashed after its last heartbeat.
-                    #expect(run.state == "Running" || run.heartbeatAt == lastAcknowledged.value[id])
+                    #expect(run.state == "Running" || run.heartbeatAt == acknowledgedAt[id])
                 }
             }
         }

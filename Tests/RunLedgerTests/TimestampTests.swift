@@ -2,6 +2,7 @@ import Testing
 
 @testable import RunLedger
 
+/// Timestamps: microsecond ISO 8601 both ways, the forms accepted and refused, the clock.
 struct TimestampTests {
     @Test(arguments: [
         ("1970-01-01T00:00:00.000000Z", Int64(0)),
@@ -36,31 +37,5 @@ struct TimestampTests {
         let second = Timestamp.now
         #expect(first <= second)
         #expect(first.rawValue > 1_700_000_000_000_000)
-    }
-}
-
-struct SHA256Tests {
-    @Test func matchesTheStandardTestVectors() {
-        #expect(SHA256.hex("".utf8) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex("abc".utf8) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(
-            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(
-            SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-    }
-}
-
-struct RunIDTests {
-    @Test func generatesVersion7UUIDsThatSortByTime() {
-        let early = RunID.uuidV7(at: Timestamp(rawValue: 1_700_000_000_000_000))
-        let late = RunID.uuidV7(at: Timestamp(rawValue: 1_700_000_000_001_000))
-        #expect(early.count == 36)
-        #expect(early < late)
-        let characters = Array(early)
-        #expect(characters[14] == "7")
-        #expect("89ab".contains(characters[19]))
-        #expect(RunID.uuidV7() != RunID.uuidV7())
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import RunLedger
 
-/// Many threads writing one file at once: every call succeeds or gets a typed error, no
-/// "database is locked" reaches a caller, and every history ends legal.
-struct ConcurrencyTests {
+/// Many threads of one process writing one file at once, through one connection or one each:
+/// every call succeeds or gets a typed error, no "database is locked" reaches a caller, and
+/// every history ends legal. (Processes: CLITests' ContentionTests and FileCreationRaceTests.)
+struct ThreadedWriterTests {
     /// What one worker saw.
     struct Outcome: Sendable {
         var acknowledged: [StateChange] = []
@@ -73,11 +75,12 @@ struct ConcurrencyTests {
         try withTemporaryLedger { ledger, _ in
             let runs = 4
             for index in 0..<runs { try ledger.start(job: "contend", id: "shared-\(index)", state: "PENDING") }
-            let results = Mutex8()
+            let results = Mutex([Outcome](repeating: .init(), count: 8))
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
-                results.set(worker, Self.work(ledger, runs: runs, operations: 150, seed: worker))
+                let outcome = Self.work(ledger, runs: runs, operations: 150, seed: worker)
+                results.withLock { $0[worker] = outcome }
             }
-            let outcomes = results.all
+            let outcomes = results.withLock { $0 }
             try Self.verify(ledger, runs: runs, outcomes: outcomes)
             #expect(outcomes.map(\.acknowledged.count).reduce(0, +) > 0)
         }
@@ -87,16 +90,18 @@ struct ConcurrencyTests {
         try withTemporaryLedger { ledger, path in
             let runs = 3
             for index in 0..<runs { try ledger.start(job: "contend", id: "shared-\(index)", state: "PENDING") }
-            let results = Mutex8()
+            let results = Mutex([Outcome](repeating: .init(), count: 8))
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                let outcome: Outcome
                 do {
                     let own = try Ledger(path: path, configuration: .init(durability: .normal))
-                    results.set(worker, Self.work(own, runs: runs, operations: 100, seed: worker))
+                    outcome = Self.work(own, runs: runs, operations: 100, seed: worker)
                 } catch {
-                    results.set(worker, Outcome(unexpected: ["open: \(error)"]))
+                    outcome = Outcome(unexpected: ["open: \(error)"])
                 }
+                results.withLock { $0[worker] = outcome }
             }
-            let outcomes = results.all
+            let outcomes = results.withLock { $0 }
             try Self.verify(ledger, runs: runs, outcomes: outcomes)
             let conflicts = outcomes.map(\.conflicts).reduce(0, +)
             let changes = outcomes.map(\.acknowledged.count).reduce(0, +)
@@ -121,24 +126,5 @@ struct ConcurrencyTests {
                 #expect(runs.allSatisfy { $0.state == "RUNNING" })
             }
         }
-    }
-}
-
-/// Eight result slots filled from concurrent workers.
-final class Mutex8: @unchecked Sendable {
-    // Safe: every access to `slots` holds `lock`.
-    private let lock = NSLock()
-    private var slots = [ConcurrencyTests.Outcome](repeating: .init(), count: 8)
-
-    func set(_ index: Int, _ outcome: ConcurrencyTests.Outcome) {
-        lock.lock()
-        slots[index] = outcome
-        lock.unlock()
-    }
-
-    var all: [ConcurrencyTests.Outcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 import RunLedger
 import Testing
 
-/// Several processes writing one ledger file at once, with readers running meanwhile.
-struct MultiProcessTests {
+/// Writer processes racing on a ledger file that does not exist yet: they create and migrate
+/// it, then write it at once while a reader polls; no lock reaches anyone, and the file holds
+/// exactly the acknowledged changes.
+struct FileCreationRaceTests {
     @Test func threeWritersAndAReaderShareOneFile() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("shared.db").path

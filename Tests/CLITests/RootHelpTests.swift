@@ -1,0 +1,81 @@
+import Testing
+
+/// The root help, pinned: its groups of commands, each command's one-line abstract, and the
+/// value names of the options every command takes. At 80 columns (COLUMNS, so the terminal
+/// running the tests does not change the wrapping), every abstract fits on its line.
+struct RootHelpTests {
+    @Test(arguments: [["--help"], ["-h"], ["help"]])
+    func rootHelpIsAsPinned(_ arguments: [String]) throws {
+        try withTemporaryDirectory { directory in
+            let result = try runledger(arguments, environment: ["COLUMNS": "80"], in: directory)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.isEmpty, "\(result)")
+            #expect(result.stdout == Self.expected)
+        }
+    }
+
+    static let expected = #"""
+        OVERVIEW: Record every run and its state changes in one SQLite file.
+
+        The ledger file refuses illegal state changes itself, whichever client writes.
+        Built-in lifecycles: canonical, databricks, openlineage, opencue, domino,
+        prefect.
+
+        Examples:
+          runledger init
+          id=$(runledger start nightly-etl --lifecycle prefect)
+          runledger transition "$id" Pending
+          runledger transition "$id" Running --expect Pending
+          runledger history "$id"
+
+        The ledger is --db <path>, else $RUNLEDGER_DB, else ./runledger.db.
+        Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, 70
+        internal error, 74 I/O error or corrupt file, 75 try again (busy,
+        expected-state conflict).
+
+        USAGE: runledger [--db <path>] [--durability <level>] [--busy-timeout <seconds>] [--actor <name>] <subcommand>
+
+        OPTIONS:
+          --db <path>             The ledger file (default: $RUNLEDGER_DB, else
+                                  ./runledger.db).
+          --durability <level>    Commit durability: full survives power loss, normal
+                                  only process crashes. (values: full, normal; default:
+                                  full)
+          --busy-timeout <seconds>
+                                  Seconds a write waits for another process's lock
+                                  before giving up. (default: 30.0)
+          --actor <name>          Who is making the change (default: $RUNLEDGER_ACTOR,
+                                  else user@host).
+          --version               Show the version.
+          -h, --help              Show help information.
+
+        RECORD SUBCOMMANDS:
+          start                   Start a run of a job and print its id.
+          transition              Move a run to another state of its lifecycle.
+          act                     Perform a named action on a run (kill, retry...).
+          heartbeat               Record that a running run is still alive.
+          annotate                Record a fact about a run that does not move it.
+          release                 Release a run whose upstream runs have all completed.
+
+        READ SUBCOMMANDS:
+          history                 Show a run's timeline: each change, its time, and why.
+          runs                    List runs, newest first; filter by job, state or time.
+          stats                   Show success rates, durations and time in each state.
+          sql                     Run one read-only SQL query and print its rows.
+          lifecycles              List the lifecycles, show one, or define your own.
+
+        MAINTAIN SUBCOMMANDS:
+          init                    Create the ledger file, or migrate its schema.
+          verify                  Check every ledger rule and SQLite's integrity.
+          sweep                   Mark runs late; crash runs whose heartbeat stopped.
+          prune                   Remove runs that ended before a time, with history.
+          jobs                    Show or set jobs' limits of concurrently active runs.
+
+        EXCHANGE SUBCOMMANDS:
+          import                  Import run events from another system.
+          export                  Export runs as another system's events.
+
+          See 'runledger help <subcommand>' for detailed help.
+
+        """#
+}
