@@ -27,7 +27,9 @@ func literal(_ text: String) -> String {
 }
 
 func read(_ path: String, _ name: String) -> String {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("\(name): cannot read it as UTF-8") }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        fail("\(name): cannot read it as UTF-8")
+    }
     return text
 }
 
@@ -73,8 +75,9 @@ for path in arguments.dropFirst(2) {
 
 migrations.sort { $0.version < $1.version }
 for (index, migration) in migrations.enumerated() where migration.version != index + 1 {
-    fail("sqlite/\(String(format: "%04d", migration.version))_\(migration.name).sql: expected version \(index + 1); "
-        + "migrations are numbered 1, 2, 3... without gaps")
+    fail(
+        "sqlite/\(String(format: "%04d", migration.version))_\(migration.name).sql: expected version \(index + 1); "
+            + "migrations are numbered 1, 2, 3... without gaps")
 }
 guard let rulesVersion else { fail("sqlite/rules/VERSION is missing") }
 guard !rules.isEmpty else { fail("sqlite/rules/ holds no rules") }

@@ -203,7 +203,8 @@ struct Migrator {
             let row = try connection.cached("SELECT version, checksum, views FROM schema_rules WHERE id = 1")
             defer { row.reset() }
             if try row.step() {
-                rules = InstalledRules(version: Int(row.int64(at: 0)), checksum: row.string(at: 1), views: row.string(at: 2))
+                rules = InstalledRules(
+                    version: Int(row.int64(at: 0)), checksum: row.string(at: 1), views: row.string(at: 2))
             }
         }
         return .ledger(applied: applied, rules: rules)
