@@ -19,7 +19,7 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // Build-time tool: turns Migrations/*.sql into Swift source, so the library carries
+        // Build-time tool: turns Migrations/ (migrations, rules, lifecycles) into Swift, so the library carries
         // the schema: a program that links it creates and migrates ledgers with no file
         // installed beside it.
         .executableTarget(name: "EmbedMigrations"),

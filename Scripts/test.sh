@@ -33,6 +33,8 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$(swift build --show-bin-path)/runledger" --db "$scratch/tables.db" init >/dev/null
 python3 Scripts/lifecycle-tables.py "$scratch/tables.db" README.md --check
+echo "== docs/schema.sql and the README's rules table match the rules"
+python3 Scripts/schema.py "$scratch/tables.db" --check
 Scripts/render-diagrams.sh --check
 
 echo "== the OpenLineage client and jsonschema for the OpenLineage tests"

@@ -83,7 +83,6 @@ END;
 -- its INSTEAD OF trigger is the procedure. SQLite sets up a trigger's whole body each time
 -- it fires, even when its WHEN is false, so the small call_job_limit keeps runs without a
 -- limit from setting up the large one.
--- Tags: internal_call, concurrency_limit.
 CREATE VIEW call_job_limit AS
 SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
 
@@ -95,6 +94,7 @@ BEGIN
     VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at);
 END;
 
+-- Tags: internal_call, concurrency_limit.
 CREATE VIEW call_enforce_job_limit AS
 SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
 
