@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 1, checksum 8d5ddf6963faa9b67c842c918fcf2f049a47a07aeb2a36b54bf1919ebc4037ec.
+-- Rules version 1, checksum bd4f31417759bd3510c5ce5712405a31906c3f847f66dfb503e0f9440077d5a2.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -302,9 +302,8 @@ BEGIN
             RAISE(ABORT, 'runledger:duplicate_run: a run with this num already exists')
         WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.lifecycle) THEN
             RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
-        WHEN NEW.updated_at IS NOT NULL AND NEW.updated_at IS NOT NEW.created_at
-          OR NEW.ended_at IS NOT NULL AND NEW.ended_at IS NOT NEW.created_at
-          OR NEW.outcome IS NOT NULL THEN
+        WHEN NEW.updated_at IS NOT NEW.created_at AND NEW.updated_at IS NOT NULL
+          OR NEW.ended_at IS NOT NULL OR NEW.outcome IS NOT NULL THEN
             RAISE(ABORT, 'runledger:derived_state: runs.updated_at, ended_at and outcome follow state_history; leave them out')
         WHEN NEW.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.parent_id) THEN
             RAISE(ABORT, 'runledger:no_such_run: the parent run does not exist')
@@ -389,11 +388,7 @@ BEGIN
     WHERE OLD.ended_at IS NOT NULL
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '')
       AND bucket = (SELECT CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END
-                    FROM (SELECT OLD.ended_at - OLD.created_at AS d))
-      AND EXISTS (
-        SELECT 1 FROM state_changes
-        WHERE run_num = OLD.num AND seq < (SELECT max(seq) FROM state_changes WHERE run_num = OLD.num)
-      );
+                    FROM (SELECT OLD.ended_at - OLD.created_at AS d));
     DELETE FROM stats_run_durations
     WHERE OLD.ended_at IS NOT NULL AND runs = 0
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '');
@@ -465,7 +460,7 @@ CREATE INDEX state_changes_by_run ON state_changes (run_num, seq);
 
 -- state_changes: what each event fires
 --   BEFORE INSERT      state_changes_before_insert: blocked_by_upstream, duplicate_request, history_order
---   AFTER INSERT       state_changes_after_insert: bad_outcome, bad_value, derived_state, history_order, illegal_transition, no_such_run, no_such_state, not_initial, retries_exhausted, time_backwards, wrong_from_state
+--   AFTER INSERT       state_changes_after_insert: bad_outcome, bad_value, history_order, illegal_transition, no_such_run, no_such_state, not_initial, retries_exhausted, time_backwards, wrong_from_state
 --   AFTER INSERT       state_changes_after_insert_for_dependants: internal_call
 --                      (these 2 commute: either order gives the same result)
 --   BEFORE UPDATE      state_changes_before_update: append_only
@@ -505,19 +500,14 @@ BEGIN
                     SELECT 1 FROM state_changes AS c WHERE c.run_num = NEW.run_num AND c.seq < NEW.seq
                 )) THEN
                     RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
-                ELSE (
-                    SELECT CASE
-                        WHEN s.is_initial = 0 THEN
-                            RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
-                        WHEN runs.ended_at IS NOT NULL AND s.is_terminal = 0 THEN
-                            RAISE(ABORT, 'runledger:derived_state: runs.ended_at follows state_history: the first state does not end the run')
-                        ELSE NEW.to_state
-                    END
-                    FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
-                    UNION ALL
-                    SELECT RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
-                    LIMIT 1
+                ELSE CASE (
+                    SELECT is_initial FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
                 )
+                    WHEN 1 THEN NEW.to_state
+                    WHEN 0 THEN
+                        RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
+                    ELSE RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
+                END
             END
             WHEN NEW.from_state IS NOT state THEN
                 RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
@@ -744,7 +734,7 @@ SELECT NULL AS seq, NULL AS run_num, NULL AS to_state, NULL AS outcome, NULL AS 
 
 -- ----------------------------------------------------------------------------------------------
 CREATE VIEW call_enforce_job_limit AS
-SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
+SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at, NULL AS max_active WHERE 0;
 
 -- call_enforce_job_limit: what each event fires
 --   INSTEAD OF INSERT  call_enforce_job_limit_instead_of_insert: concurrency_limit, internal_call
@@ -761,36 +751,25 @@ BEGIN
 
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
     SELECT NEW.num, r.state, l.skip_state, NEW.created_at, 'runledger',
-           'job ' || NEW.job || ' is at its limit of ' || limits.max_active || ' active run'
-           || CASE WHEN limits.max_active = 1 THEN '' ELSE 's' END
+           'job ' || NEW.job || ' is at its limit of ' || NEW.max_active || ' active run'
+           || CASE WHEN NEW.max_active = 1 THEN '' ELSE 's' END
            || ifnull('; run ' || (
                 SELECT id FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num ORDER BY num LIMIT 1
               ) || ' is active', ''),
            l.skip_outcome
-    FROM (
-        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
-                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
-                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
-               END) AS max_active
-    ) AS limits
-    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
+    FROM runs AS r
     JOIN lifecycles AS l ON l.name = r.lifecycle
-    WHERE (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active
+    WHERE r.num = NEW.num AND NEW.max_active IS NOT NULL
+      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= NEW.max_active
       AND EXISTS (
         SELECT 1 FROM lifecycle_transitions
         WHERE lifecycle = r.lifecycle AND from_state = r.state AND to_state = l.skip_state AND action IS NULL
       );
 
     SELECT RAISE(ABORT, 'runledger:concurrency_limit: the job is at its limit of active runs and the run cannot be skipped')
-    FROM (
-        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
-                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
-                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
-               END) AS max_active
-    ) AS limits
-    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
-    WHERE r.ended_at IS NULL
-      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active;
+    FROM runs AS r
+    WHERE r.num = NEW.num AND NEW.max_active IS NOT NULL AND r.ended_at IS NULL
+      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= NEW.max_active;
 END;
 
 -- ----------------------------------------------------------------------------------------------
@@ -804,8 +783,11 @@ CREATE TRIGGER call_job_limit_instead_of_insert INSTEAD OF INSERT ON call_job_li
 WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job AND max_active IS NOT NULL)
   OR (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) IS NOT NULL
 BEGIN
-    INSERT INTO call_enforce_job_limit (num, job, lifecycle, created_at)
-    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at);
+    INSERT INTO call_enforce_job_limit (num, job, lifecycle, created_at, max_active)
+    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at, ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
+        WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
+        ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
+    END));
 END;
 
 -- ----------------------------------------------------------------------------------------------

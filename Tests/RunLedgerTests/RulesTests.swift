@@ -137,6 +137,9 @@ struct RulesTests {
         #expect(try scenario(reversed: true) == usual)
     }
 
+    /// A whole run row, as a client copies it from elsewhere: an initial state and
+    /// `updated_at` equal to `created_at` are what its first row makes of them; an `ended_at`
+    /// or an `outcome` (the ledger's to set) or another `updated_at` are refused.
     @Test func aPlainClientMayWriteAWholeRunRowWhoseStateColumnsAreConsistent() throws {
         try withTemporaryLedger { ledger, path in
             let accepted = try SQLiteShell.run(
@@ -146,8 +149,8 @@ struct RulesTests {
                 INSERT INTO lifecycles (name) VALUES ('instant');
                 INSERT INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position)
                 VALUES ('instant', 'done', 'COMPLETED', 1, 1, 1);
-                INSERT INTO runs (id, job, lifecycle, state, created_at, updated_at, ended_at)
-                VALUES ('skipped', 'etl', 'instant', 'done', 1700000000000000, 1700000000000000, 1700000000000000);
+                INSERT INTO runs (id, job, lifecycle, state, created_at, updated_at, ended_at, outcome)
+                VALUES ('skipped', 'etl', 'instant', 'done', 1700000000000000, 1700000000000000, NULL, NULL);
                 INSERT INTO state_history (run_id, from_state, to_state, at)
                 VALUES ('copied', 'Pending', 'Running', 1700000001000000);
                 """, on: path)
@@ -158,10 +161,10 @@ struct RulesTests {
             #expect(try ledger.verify().isClean)
             for (sql, rule) in [
                 ("('a', 'etl', 'prefect', 'Pending', 1, 2, NULL, NULL)", "derived_state"),
-                ("('b', 'etl', 'prefect', 'Pending', 1, 1, 1, NULL)", "derived_state"),
-                ("('c', 'etl', 'prefect', 'Pending', 1, 1, 2, NULL)", "derived_state"),
+                ("('b', 'etl', 'instant', 'done', 1, 1, 1, NULL)", "derived_state"),
+                ("('c', 'etl', 'prefect', 'Pending', 1, NULL, 2, NULL)", "derived_state"),
                 ("('d', 'etl', 'databricks', 'PENDING', 1, 1, NULL, 'SUCCESS')", "derived_state"),
-                ("('e', 'etl', 'prefect', 'Completed', 1, 1, 1, NULL)", "not_initial"),
+                ("('e', 'etl', 'prefect', 'Completed', 1, 1, NULL, NULL)", "not_initial"),
             ] {
                 let refused = try SQLiteShell.run(
                     "INSERT INTO runs (id, job, lifecycle, state, created_at, updated_at, ended_at, outcome) VALUES \(sql);",

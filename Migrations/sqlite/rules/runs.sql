@@ -10,10 +10,9 @@
 
 -- A new run: its id (and num) unused, its lifecycle and parent recorded, its attempt one
 -- more than its parent's, within the parent's retries. Its state columns are the ledger's
--- to write: a client may leave them out, or give what its first history row will make of
--- them (a whole row copied from elsewhere: `state` an initial state, `updated_at` its
--- `created_at`, `ended_at` its `created_at` if that state is terminal, no `outcome`); the
--- first row checks the state and its end (state_changes_after_insert).
+-- to write: a client leaves out `ended_at` and `outcome`, and may give `state` (an initial
+-- state: its first row checks it) and `updated_at` equal to `created_at`, as a whole row
+-- copied from elsewhere has them.
 -- > "The value of NEW.rowid is undefined in a BEFORE INSERT trigger in which the rowid is
 -- > not explicitly set to an integer." (SQLite's CREATE TRIGGER page)
 -- SQLite 3.40 passes -1 for a `num` left out (pinned by
@@ -29,9 +28,8 @@ BEGIN
             RAISE(ABORT, 'runledger:duplicate_run: a run with this num already exists')
         WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.lifecycle) THEN
             RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
-        WHEN NEW.updated_at IS NOT NULL AND NEW.updated_at IS NOT NEW.created_at
-          OR NEW.ended_at IS NOT NULL AND NEW.ended_at IS NOT NEW.created_at
-          OR NEW.outcome IS NOT NULL THEN
+        WHEN NEW.updated_at IS NOT NEW.created_at AND NEW.updated_at IS NOT NULL
+          OR NEW.ended_at IS NOT NULL OR NEW.outcome IS NOT NULL THEN
             RAISE(ABORT, 'runledger:derived_state: runs.updated_at, ended_at and outcome follow state_history; leave them out')
         WHEN NEW.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.parent_id) THEN
             RAISE(ABORT, 'runledger:no_such_run: the parent run does not exist')
@@ -75,7 +73,7 @@ END;
 
 -- call_job_limit: called for every new run, after its first state. When the run's job has
 -- a limit (jobs.max_active, else its lifecycle's default_max_active), it calls
--- call_enforce_job_limit, which, in this order:
+-- call_enforce_job_limit with that limit, which, in this order:
 -- 1. refuses a call that is not for the run whose first state is the ledger's newest row;
 -- 2. moves a run over its limit to its lifecycle's skip state, with the skip outcome;
 -- 3. refuses a run still active over its limit (its lifecycle cannot skip it).
@@ -90,13 +88,16 @@ CREATE TRIGGER call_job_limit_instead_of_insert INSTEAD OF INSERT ON call_job_li
 WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job AND max_active IS NOT NULL)
   OR (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle) IS NOT NULL
 BEGIN
-    INSERT INTO call_enforce_job_limit (num, job, lifecycle, created_at)
-    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at);
+    INSERT INTO call_enforce_job_limit (num, job, lifecycle, created_at, max_active)
+    VALUES (NEW.num, NEW.job, NEW.lifecycle, NEW.created_at, ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
+        WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
+        ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
+    END));
 END;
 
 -- Tags: internal_call, concurrency_limit.
 CREATE VIEW call_enforce_job_limit AS
-SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at WHERE 0;
+SELECT NULL AS num, NULL AS job, NULL AS lifecycle, NULL AS created_at, NULL AS max_active WHERE 0;
 
 CREATE TRIGGER call_enforce_job_limit_instead_of_insert INSTEAD OF INSERT ON call_enforce_job_limit
 BEGIN
@@ -110,36 +111,25 @@ BEGIN
 
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
     SELECT NEW.num, r.state, l.skip_state, NEW.created_at, 'runledger',
-           'job ' || NEW.job || ' is at its limit of ' || limits.max_active || ' active run'
-           || CASE WHEN limits.max_active = 1 THEN '' ELSE 's' END
+           'job ' || NEW.job || ' is at its limit of ' || NEW.max_active || ' active run'
+           || CASE WHEN NEW.max_active = 1 THEN '' ELSE 's' END
            || ifnull('; run ' || (
                 SELECT id FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num ORDER BY num LIMIT 1
               ) || ' is active', ''),
            l.skip_outcome
-    FROM (
-        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
-                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
-                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
-               END) AS max_active
-    ) AS limits
-    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
+    FROM runs AS r
     JOIN lifecycles AS l ON l.name = r.lifecycle
-    WHERE (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active
+    WHERE r.num = NEW.num AND NEW.max_active IS NOT NULL
+      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= NEW.max_active
       AND EXISTS (
         SELECT 1 FROM lifecycle_transitions
         WHERE lifecycle = r.lifecycle AND from_state = r.state AND to_state = l.skip_state AND action IS NULL
       );
 
     SELECT RAISE(ABORT, 'runledger:concurrency_limit: the job is at its limit of active runs and the run cannot be skipped')
-    FROM (
-        SELECT ifnull((SELECT max_active FROM jobs WHERE job = NEW.job), CASE
-                   WHEN EXISTS (SELECT 1 FROM jobs WHERE job = NEW.job) THEN NULL
-                   ELSE (SELECT default_max_active FROM lifecycles WHERE name = NEW.lifecycle)
-               END) AS max_active
-    ) AS limits
-    JOIN runs AS r ON r.num = NEW.num AND limits.max_active IS NOT NULL
-    WHERE r.ended_at IS NULL
-      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= limits.max_active;
+    FROM runs AS r
+    WHERE r.num = NEW.num AND NEW.max_active IS NOT NULL AND r.ended_at IS NULL
+      AND (SELECT count(*) FROM runs WHERE job = NEW.job AND ended_at IS NULL AND num <> NEW.num) >= NEW.max_active;
 END;
 
 -- A run's identity never changes; a heartbeat only moves forward, on an active run. Neither
@@ -196,9 +186,8 @@ BEGIN
 END;
 
 -- After a run's `ended_at` changes: its duration is counted in stats_run_durations when it
--- ends, and taken out again when an action reopens it (only if it was counted: not at its
--- first row, when a client gave `ended_at` with the run). It commutes with
--- runs_after_update, which only refuses: either order leaves the same stats.
+-- ends, and taken out again when an action reopens it. It commutes with runs_after_update,
+-- which only refuses: either order leaves the same stats.
 CREATE TRIGGER runs_after_update_of_ended_at AFTER UPDATE OF ended_at ON runs
 WHEN OLD.ended_at IS NOT NULL OR NEW.ended_at IS NOT NULL
 BEGIN
@@ -206,11 +195,7 @@ BEGIN
     WHERE OLD.ended_at IS NOT NULL
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '')
       AND bucket = (SELECT CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END
-                    FROM (SELECT OLD.ended_at - OLD.created_at AS d))
-      AND EXISTS (
-        SELECT 1 FROM state_changes
-        WHERE run_num = OLD.num AND seq < (SELECT max(seq) FROM state_changes WHERE run_num = OLD.num)
-      );
+                    FROM (SELECT OLD.ended_at - OLD.created_at AS d));
     DELETE FROM stats_run_durations
     WHERE OLD.ended_at IS NOT NULL AND runs = 0
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '');

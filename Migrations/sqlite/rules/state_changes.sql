@@ -54,8 +54,8 @@ END;
 --    `updated_at` NULL, or equal to `created_at` as a client may give it with the run;
 -- 3. an UPDATE that changed no row means the run does not exist.
 -- Tags: history_order, bad_value, wrong_from_state, not_initial, no_such_state,
--- time_backwards, illegal_transition, bad_outcome, retries_exhausted, no_such_run,
--- derived_state. Step 2 may raise those of runs_after_update.
+-- time_backwards, illegal_transition, bad_outcome, retries_exhausted, no_such_run.
+-- Step 2 may raise those of runs_after_update.
 CREATE TRIGGER state_changes_after_insert AFTER INSERT ON state_changes
 BEGIN
     INSERT INTO stats_state_durations (job, lifecycle, state, bucket, stays, total_us, min_us, max_us)
@@ -77,19 +77,14 @@ BEGIN
                     SELECT 1 FROM state_changes AS c WHERE c.run_num = NEW.run_num AND c.seq < NEW.seq
                 )) THEN
                     RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
-                ELSE (
-                    SELECT CASE
-                        WHEN s.is_initial = 0 THEN
-                            RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
-                        WHEN runs.ended_at IS NOT NULL AND s.is_terminal = 0 THEN
-                            RAISE(ABORT, 'runledger:derived_state: runs.ended_at follows state_history: the first state does not end the run')
-                        ELSE NEW.to_state
-                    END
-                    FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
-                    UNION ALL
-                    SELECT RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
-                    LIMIT 1
+                ELSE CASE (
+                    SELECT is_initial FROM lifecycle_states AS s WHERE s.lifecycle = runs.lifecycle AND s.state = NEW.to_state
                 )
+                    WHEN 1 THEN NEW.to_state
+                    WHEN 0 THEN
+                        RAISE(ABORT, 'runledger:not_initial: a run''s first state must be an initial state of its lifecycle')
+                    ELSE RAISE(ABORT, 'runledger:no_such_state: the lifecycle has no such state')
+                END
             END
             WHEN NEW.from_state IS NOT state THEN
                 RAISE(ABORT, 'runledger:wrong_from_state: from_state must be the run''s current state')
