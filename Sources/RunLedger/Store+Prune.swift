@@ -21,7 +21,7 @@ extension Store {
 }
 
 /// The steps of a prune, inside its transaction.
-struct Pruner {
+private struct Pruner {
     let connection: Connection
     let cutoff: Timestamp
     let archive: String?

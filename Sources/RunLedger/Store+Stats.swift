@@ -10,7 +10,7 @@ extension Store {
 /// The queries behind `Ledger.stats(_:)`: ended runs, stays and active runs as histogram
 /// rows, from the ledger's stats tables or, for a time window, from the runs themselves;
 /// then one summary per group.
-struct StatsReader {
+private struct StatsReader {
     let connection: Connection
     let query: StatsQuery
 

@@ -8,7 +8,7 @@ extension Store {
 }
 
 /// The checks of `Ledger.verify()`, each one SQL query over the file.
-struct Verifier {
+private struct Verifier {
     let connection: Connection
     let limit: Int
     var problems: [LedgerProblem] = []

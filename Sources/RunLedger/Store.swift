@@ -1,10 +1,12 @@
-/// The ledger's data access: every SQL statement the library runs against a ledger's tables
-/// is in `Store` and its `Store+*.swift` extensions (the schema's own, and the version
-/// records, are the migrator's). This file holds the SQL of runs and their history.
+/// The ledger's data access: every SQL statement the library writes against a ledger's
+/// tables is in `Store` and its `Store+*.swift` extensions (the migrations and their records
+/// are the migrator's; `Ledger.query` runs a caller's own). This file holds the SQL of runs
+/// and their history.
 ///
-/// A `Store` is a view of one connection inside a transaction that its caller holds; it
-/// never begins or commits. Statements come from the connection's cache, so each is
-/// prepared once per connection.
+/// A `Store` is a view of one connection inside a transaction that its caller holds (only
+/// `attachArchive` and `detachArchive` run outside one, as ATTACH must); it never begins or
+/// commits. Statements come from the connection's cache, so each is prepared once per
+/// connection, except the one-off queries of `verify` and `prune`.
 struct Store {
     let connection: Connection
 
