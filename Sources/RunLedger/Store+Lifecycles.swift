@@ -79,6 +79,9 @@ extension Store {
         }
     }
 
+    /// The lifecycle rows `lifecycles(named:)` reads; built once, not at every call.
+    private static let lifecycleRows = "SELECT \(LifecycleColumn.selection) FROM lifecycles"
+
     /// Every lifecycle, with its states and transitions, by name.
     func lifecycles(named name: String? = nil) throws -> [Lifecycle] {
         typealias Column = LifecycleColumn
@@ -86,7 +89,7 @@ extension Store {
         let arguments = name.map { [SQLValue.text($0)] } ?? []
         let filter = name == nil ? "" : " WHERE lifecycle = ?1"
         var lifecycles = try connection.cached(
-            "SELECT \(Column.selection) FROM lifecycles\(name == nil ? "" : " WHERE name = ?1") ORDER BY name"
+            "\(Self.lifecycleRows)\(name == nil ? "" : " WHERE name = ?1") ORDER BY name"
         ).fetchAll(arguments: arguments) { row in
             Lifecycle(
                 name: row.string(Column.name), description: row.string(Column.description),

@@ -62,6 +62,6 @@ extension ColumnList {
         for (offset, column) in allCases.enumerated() {
             precondition(Int(column.rawValue) == offset, "\(Self.self).\(column) is not column \(offset)")
         }
-        return allCases.map(\.expression).joined(separator: ", ")
+        return allCases.map { $0.expression }.joined(separator: ", ")
     }
 }
