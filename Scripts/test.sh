@@ -19,6 +19,18 @@ if grep -rn "import CSQLite" Sources/RunLedger/SQLite | grep -v "internal import
     exit 1
 fi
 
+echo "== layering: SQL is prepared and run only in SQLite/, Store*.swift and Migrator*.swift"
+# Any call of Connection.prepare/cached/execute or Statement.execute, or a Statement made by
+# hand, elsewhere in the library. (prepareReadOnly, which runs a caller's own query, is not
+# the library's SQL.)
+offenders=$(grep -rnE "(^|[^A-Za-z0-9_])(prepare|cached|execute|Statement)\(" Sources/RunLedger --include="*.swift" \
+    | grep -vE "^Sources/RunLedger/(SQLite/|Store[^/]*\.swift:|Migrator[^/]*\.swift:)" || true)
+if [ -n "$offenders" ]; then
+    echo "SQL prepared or run outside the data-access layer (move it to a Store+*.swift):" >&2
+    echo "$offenders" >&2
+    exit 1
+fi
+
 echo "== format: swift format lint --strict"
 swift format lint --strict -r Sources Tests Plugins Package.swift
 

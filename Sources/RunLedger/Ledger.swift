@@ -166,7 +166,7 @@ public final class Ledger: Sendable {
             configuration.busyTimeout.components.seconds * 1000
             + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
         connection.setBusyTimeout(milliseconds: Int32(clamping: milliseconds))
-        try connection.execute("PRAGMA foreign_keys = ON")
+        try connection.enableForeignKeys()
         if configuration.mode == .readOnly {
             do {
                 try Migrator().check(connection)
@@ -183,7 +183,7 @@ public final class Ledger: Sendable {
         } else {
             try Migrator().checkIdentity(connection)
             try Self.enableWAL(connection, timeoutMilliseconds: milliseconds)
-            try connection.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+            try connection.setSynchronous(configuration.durability == .full ? .full : .normal)
             try Migrator().migrate(connection)
         }
         self.connection = SerializedConnection(connection)
@@ -211,8 +211,7 @@ public final class Ledger: Sendable {
         let deadline = Timestamp.now.adding(seconds: Double(timeoutMilliseconds) / 1000)
         while true {
             do {
-                let statement = try connection.prepare("PRAGMA journal_mode = WAL")
-                let mode = try statement.step() ? statement.string(at: 0) : ""
+                let mode = try connection.enableWAL()
                 guard mode.lowercased() == "wal" else {
                     throw LedgerError.invalidArgument(
                         name: "ledger path",

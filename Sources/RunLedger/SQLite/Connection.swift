@@ -89,6 +89,35 @@ final class Connection {
         sqlite3_busy_timeout(handle, milliseconds)
     }
 
+    /// Makes the connection enforce foreign keys, which SQLite leaves off by default, per
+    /// connection (`PRAGMA foreign_keys = ON`).
+    func enableForeignKeys() throws(SQLiteError) {
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    /// How hard a commit works to survive a crash.
+    ///
+    /// Related SQLite documentation: <https://www.sqlite.org/pragma.html#pragma_synchronous>
+    enum Synchronous: String {
+        /// Each commit is synced before it returns.
+        case full = "FULL"
+        /// In WAL mode, only checkpoints are synced.
+        case normal = "NORMAL"
+    }
+
+    /// Sets this connection's `PRAGMA synchronous`.
+    func setSynchronous(_ level: Synchronous) throws(SQLiteError) {
+        try execute("PRAGMA synchronous = \(level.rawValue)")
+    }
+
+    /// Asks for write-ahead logging (`PRAGMA journal_mode = WAL`, which the file keeps) and
+    /// returns the journal mode in force after it: SQLite keeps its old mode, and names it,
+    /// where WAL is impossible (an in-memory database). Fails with `SQLITE_BUSY` while another
+    /// connection holds a lock the switch needs; the busy handler does not wait in every case.
+    func enableWAL() throws(SQLiteError) -> String {
+        try prepare("PRAGMA journal_mode = WAL").fetchOne { $0.string(at: 0) } ?? ""
+    }
+
     /// Whether the connection is outside any explicit transaction (`sqlite3_get_autocommit`).
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 

@@ -9,7 +9,9 @@ internal import CSQLite
 /// A prepared statement: the one owner of an `sqlite3_stmt` handle, finalized in `deinit`.
 ///
 /// Binding and reading are typed; indexes are zero-based for columns (as in the C API) and
-/// one-based for parameters (as in the C API).
+/// one-based for parameters (as in the C API). The library runs its statements through the
+/// helpers of `Statement+Arguments.swift` (`execute`, `fetchOne`, `fetchAll`), which bind
+/// their arguments by position, hand each row to a closure as a ``Row``, and reset.
 final class Statement {
     private let handle: OpaquePointer
     /// The connection's handle, to read error messages; the connection outlives its statements.
@@ -110,6 +112,9 @@ final class Statement {
 
     /// Whether the statement leaves the database unchanged (`sqlite3_stmt_readonly`).
     var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
+    /// The number of parameters in the SQL (`sqlite3_bind_parameter_count`): the largest `?N`.
+    var parameterCount: Int32 { sqlite3_bind_parameter_count(handle) }
 
     // MARK: - Reading the current row
 

@@ -1,0 +1,113 @@
+/// The SQL of `Ledger.prune(terminalBefore:archive:actor:)`: attaching the archive, and the
+/// steps of a prune inside its transaction.
+extension Store {
+    /// Attaches the archive ledger at `path` as `archive`. ATTACH cannot run inside a
+    /// transaction: this is called before the prune's own begins.
+    func attachArchive(_ path: String) throws {
+        try connection.prepare("ATTACH DATABASE ? AS archive").execute(path)
+    }
+
+    /// Detaches the archive, if it is attached; a failure leaves it attached until the
+    /// connection closes, which harms nothing.
+    func detachArchive() {
+        _ = try? connection.execute("DETACH DATABASE archive")
+    }
+
+    /// Removes whole terminal runs that ended before `cutoff`, copying them to the attached
+    /// archive first if there is one, and records the prune.
+    func prune(terminalBefore cutoff: Timestamp, archive: String?, actor: String?) throws -> PruneReport {
+        try Pruner(connection: connection, cutoff: cutoff, archive: archive, actor: actor).run()
+    }
+}
+
+/// The steps of a prune, inside its transaction.
+private struct Pruner {
+    let connection: Connection
+    let cutoff: Timestamp
+    let archive: String?
+    let actor: String?
+
+    func run() throws -> PruneReport {
+        // Terminal runs that ended before the cutoff, less every run linked to one that stays.
+        let runs = try connection.prepare(
+            """
+            WITH RECURSIVE keep (id) AS (
+                SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
+                UNION
+                SELECT r.parent_id FROM runs AS r JOIN keep ON r.id = keep.id WHERE r.parent_id IS NOT NULL
+                UNION
+                SELECT r.id FROM runs AS r JOIN keep ON r.parent_id = keep.id
+                UNION
+                SELECT d.upstream_id FROM run_dependencies AS d JOIN keep ON d.run_id = keep.id
+                UNION
+                SELECT d.run_id FROM run_dependencies AS d JOIN keep ON d.upstream_id = keep.id
+            )
+            SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
+            """
+        ).fetchAll(cutoff.rawValue) { row in
+            (num: row.int64(at: 0), id: row.string(at: 1), keep: row.int64(at: 2) != 0)
+        }
+        let prunable = runs.filter { !$0.keep }.map { (num: $0.num, id: $0.id) }
+        let kept = runs.count - prunable.count
+        if archive != nil {
+            for run in prunable { try copyToArchive(run) }
+        }
+        let changes = try historyRows(of: prunable)
+        try connection.prepare(
+            "INSERT INTO prunes (before_at, at, actor, archive, runs, changes) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(cutoff.rawValue, Timestamp.now.rawValue, actor, archive, prunable.count, changes)
+        // Children and dependants before the runs they name.
+        let delete = try connection.prepare("DELETE FROM runs WHERE num = ?")
+        for run in prunable.reversed() { try delete.execute(run.num) }
+        return PruneReport(runs: prunable.count, changes: changes, kept: kept, archive: archive)
+    }
+
+    /// How many history rows these runs have.
+    private func historyRows(of runs: [(num: Int64, id: String)]) throws -> Int {
+        guard !runs.isEmpty else { return 0 }
+        let nums = "[" + runs.map { String($0.num) }.joined(separator: ",") + "]"
+        return try connection.prepare(
+            "SELECT count(*) FROM state_changes WHERE run_num IN (SELECT value FROM json_each(?))"
+        ).fetchOne(nums) { Int($0.int64(at: 0)) } ?? 0
+    }
+
+    /// Copies one run into the attached archive ledger, unless it is there already: the run
+    /// in its first state, then its other changes in order, then its dependencies and
+    /// annotations. The archive's own triggers check every row.
+    private func copyToArchive(_ run: (num: Int64, id: String)) throws {
+        let copied = try connection.cached("SELECT 1 FROM archive.runs WHERE id = ?").fetchOne(run.id) { _ in true }
+        if copied != nil { return }
+        try connection.cached(
+            """
+            INSERT INTO archive.runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt,
+                                      parent_id, max_retries, scheduled_at, meta)
+            SELECT r.id, r.job, r.lifecycle, f.to_state, r.created_at, r.created_by, r.created_reason, r.attempt,
+                   r.parent_id, r.max_retries, r.scheduled_at, r.meta
+            FROM main.runs AS r
+            JOIN main.state_changes AS f ON f.seq = (SELECT min(seq) FROM main.state_changes WHERE run_num = r.num)
+            WHERE r.num = ?
+            """
+        ).execute(run.num)
+        try connection.cached(
+            """
+            INSERT INTO archive.state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome,
+                                               request_key)
+            SELECT (SELECT num FROM archive.runs WHERE id = ?2), from_state, to_state, at, action, actor, reason, meta,
+                   outcome, request_key
+            FROM main.state_changes WHERE run_num = ?1 AND from_state IS NOT NULL ORDER BY seq
+            """
+        ).execute(run.num, run.id)
+        try connection.cached(
+            """
+            INSERT INTO archive.run_dependencies (run_id, upstream_id)
+            SELECT run_id, upstream_id FROM main.run_dependencies WHERE run_id = ?
+            """
+        ).execute(run.id)
+        try connection.cached(
+            """
+            INSERT INTO archive.run_annotations (run_id, at, kind, actor, reason, meta)
+            SELECT run_id, at, kind, actor, reason, meta FROM main.run_annotations WHERE run_id = ? ORDER BY id
+            """
+        ).execute(run.id)
+    }
+}
