@@ -36,10 +36,14 @@ struct RulesSet: Sendable {
     /// migrated only to an earlier version keeps the triggers of its migrations.
     static let firstMigration = 10
 
-    /// The SHA-256 of the whole set: each file's name and text, in order.
-    var checksum: String {
+    /// The SHA-256 of the whole set: each file's name and text, in order (computed once).
+    let checksum: String
+
+    init(version: Int, files: [File]) {
+        self.version = version
+        self.files = files
         var text = ""
         for file in files { text += "-- \(file.name).sql\n\(file.sql)\n" }
-        return SHA256.hex(text.utf8)
+        checksum = SHA256.hex(text.utf8)
     }
 }

@@ -109,28 +109,23 @@ struct Migrator {
             ) STRICT
             """)
         try connection.execute(migration.sql)
-        let record = try connection.prepare(
-            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
-        record.bind(Int64(migration.version), at: 1)
-        record.bind(migration.name, at: 2)
-        record.bind(migration.checksum, at: 3)
-        record.bind(Timestamp.now.rawValue, at: 4)
-        try record.run()
+        try connection.prepare(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)"
+        ).execute(migration.version, migration.name, migration.checksum, Timestamp.now.rawValue)
         try connection.execute("PRAGMA user_version = \(migration.version)")
     }
 
     /// Drops every trigger, the views the last install recorded, and the views of `rules`
     /// (which the migrations before version 10 created under the same names).
     private func drop(_ rules: RulesSet, installed: InstalledRules?, on connection: Connection) throws {
-        var triggers: [String] = []
-        let list = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
-        while try list.step() { triggers.append(list.string(at: 0)) }
+        let triggers = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
+            .fetchAll { $0.string(at: 0) }
         for name in triggers { try connection.execute("DROP TRIGGER IF EXISTS \(Self.quoted(name))") }
         var views = rules.views
         if let installed {
-            let recorded = try connection.prepare("SELECT value FROM json_each(?)")
-            recorded.bind(installed.views, at: 1)
-            while try recorded.step() { views.append(recorded.string(at: 0)) }
+            views += try connection.prepare("SELECT value FROM json_each(?)").fetchAll(installed.views) {
+                $0.string(at: 0)
+            }
         }
         for name in views { try connection.execute("DROP VIEW IF EXISTS \(Self.quoted(name))") }
     }
@@ -144,11 +139,9 @@ struct Migrator {
             ON CONFLICT (id) DO UPDATE SET version = excluded.version, checksum = excluded.checksum,
                 views = excluded.views, installed_at = excluded.installed_at
             """)
-        record.bind(Int64(rules.version), at: 1)
-        record.bind(rules.checksum, at: 2)
-        record.bind("[" + rules.views.map { "\"\($0)\"" }.joined(separator: ",") + "]", at: 3)
-        record.bind(Timestamp.now.rawValue, at: 4)
-        try record.run()
+        try record.execute(
+            rules.version, rules.checksum, "[" + rules.views.map { "\"\($0)\"" }.joined(separator: ",") + "]",
+            Timestamp.now.rawValue)
     }
 
     private static func quoted(_ name: String) -> String {
@@ -178,43 +171,34 @@ struct Migrator {
 
     /// Tells an empty database and a ledger apart, and refuses anything else.
     private func contents(of connection: Connection) throws -> Contents {
-        let applicationID = try connection.cached("PRAGMA application_id")
-        let identity = try applicationID.step() ? applicationID.int64(at: 0) : 0
-        applicationID.reset()
+        let identity = try connection.cached("PRAGMA application_id").fetchOne { $0.int64(at: 0) } ?? 0
         guard identity == Self.applicationID else {
-            let objects = try connection.cached("SELECT count(*) FROM sqlite_schema")
-            let count = try objects.step() ? objects.int64(at: 0) : 0
-            objects.reset()
+            let count = try connection.cached("SELECT count(*) FROM sqlite_schema").fetchOne { $0.int64(at: 0) } ?? 0
             if identity == 0 && count == 0 { return .empty }
             throw LedgerError.notALedger(path: connection.path)
         }
-        var applied: [Int: String] = [:]
         // The application id without the bookkeeping table: some other tool's file.
         guard try tableExists("schema_migrations", in: connection) else {
             throw LedgerError.notALedger(path: connection.path)
         }
-        let rows = try connection.cached("SELECT version, checksum FROM schema_migrations")
-        defer { rows.reset() }
-        while try rows.step() {
-            applied[Int(rows.int64(at: 0))] = rows.string(at: 1)
+        let versions = try connection.cached("SELECT version, checksum FROM schema_migrations").fetchAll { row in
+            (Int(row.int64(at: 0)), row.string(at: 1))
         }
+        let applied = Dictionary(versions) { first, _ in first }
         var rules: InstalledRules?
         if try tableExists("schema_rules", in: connection) {
-            let row = try connection.cached("SELECT version, checksum, views FROM schema_rules WHERE id = 1")
-            defer { row.reset() }
-            if try row.step() {
-                rules = InstalledRules(
-                    version: Int(row.int64(at: 0)), checksum: row.string(at: 1), views: row.string(at: 2))
+            rules = try connection.cached("SELECT version, checksum, views FROM schema_rules WHERE id = 1").fetchOne {
+                InstalledRules(version: Int($0.int64(at: 0)), checksum: $0.string(at: 1), views: $0.string(at: 2))
             }
         }
         return .ledger(applied: applied, rules: rules)
     }
 
     private func tableExists(_ name: String, in connection: Connection) throws -> Bool {
-        let statement = try connection.cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
-        defer { statement.reset() }
-        statement.bind(name, at: 1)
-        return try statement.step()
+        try connection.cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").fetchOne(name) { _ in
+            true
+        }
+            ?? false
     }
 
     /// Checks the applied migrations and the recorded rules against this library's; returns
