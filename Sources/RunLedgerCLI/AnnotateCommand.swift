@@ -34,7 +34,7 @@ struct AnnotateCommand: ParsableCommand {
 
     func run() throws {
         let at = try at.map { try TimeArgument.parse($0, option: "--at") }
-        let ledger = try global.open(.create)
+        let ledger = try global.open(.readWrite)
         let annotation = try ledger.annotate(runID, kind: kind, at: at, reason: reason, metadata: meta)
         print("\(annotation.runID): \(annotation.kind) noted (annotation \(annotation.id))")
     }

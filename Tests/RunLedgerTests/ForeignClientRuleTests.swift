@@ -3,7 +3,7 @@ import Testing
 
 @testable import RunLedger
 
-/// The rules of SPEC §3, attacked by clients that know nothing of runledger: the `sqlite3`
+/// The ledger's rules (README: the rules table), attacked by clients that know nothing of runledger: the `sqlite3`
 /// shell and Python's sqlite3 module. Each attempt must fail with the rule's tag and leave
 /// the file as it was.
 struct ForeignClientRuleTests {
