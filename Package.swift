@@ -19,6 +19,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Debian's libpq-dev: <libpq-fe.h> from /usr/include/postgresql, -lpq from libpq.pc. Only
+        // the PostgreSQL engine links it: a program that links RunLedger for SQLite does not.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // Build-time tool: turns Migrations/ (migrations, rules, lifecycles) into Swift, so the library carries
         // the schema: a program that links it creates and migrates ledgers with no file
         // installed beside it.
@@ -33,6 +40,9 @@ let package = Package(
             dependencies: ["CSQLite"],
             plugins: ["MigrationsPlugin"]
         ),
+        // The PostgreSQL engine: a libpq client (PostgreSQL/), growing into the ledger's second
+        // engine.
+        .target(name: "RunLedgerPostgres", dependencies: ["CLibPQ"]),
         .executableTarget(
             name: "RunLedgerCLI",
             dependencies: [
@@ -52,6 +62,8 @@ let package = Package(
         // reliability suite sizes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // CSQLite: tests compare hand-written result codes with the C constants.
+        // Needs the throwaway server Scripts/test.sh starts (RUNLEDGER_TEST_POSTGRES).
+        .testTarget(name: "PostgresTests", dependencies: ["RunLedgerPostgres", "TestSupport"]),
         .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite", "TestSupport"]),
         // Depends on the executables so that `swift test` builds the binaries the tests run.
         .testTarget(
