@@ -42,7 +42,7 @@ let package = Package(
         ),
         // The PostgreSQL engine: a libpq client (PostgreSQL/), growing into the ledger's second
         // engine.
-        .target(name: "RunLedgerPostgres", dependencies: ["CLibPQ"]),
+        .target(name: "RunLedgerPostgres", dependencies: ["CLibPQ"], plugins: ["MigrationsPlugin"]),
         .executableTarget(
             name: "RunLedgerCLI",
             dependencies: [
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // CSQLite: tests compare hand-written result codes with the C constants.
         // Needs the throwaway server Scripts/test.sh starts (RUNLEDGER_TEST_POSTGRES).
-        .testTarget(name: "PostgresTests", dependencies: ["RunLedgerPostgres", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["RunLedgerPostgres", "RunLedger", "TestSupport"]),
         .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite", "TestSupport"]),
         // Depends on the executables so that `swift test` builds the binaries the tests run.
         .testTarget(

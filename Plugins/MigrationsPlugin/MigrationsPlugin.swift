@@ -1,9 +1,10 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's `Migrations/` into the target as generated Swift source: the
-/// versioned migrations (`sqlite/NNNN_name.sql`), the rules set (`sqlite/rules/`) and the
-/// built-in lifecycles (`lifecycles/`).
+/// Embeds the package's `Migrations/` into the target as generated Swift source: for the
+/// RunLedger target, the SQLite schema's versioned migrations (`sqlite/NNNN_name.sql`), its
+/// rules set (`sqlite/rules/`) and the built-in lifecycles (`lifecycles/`); for
+/// RunLedgerPostgres, the PostgreSQL schema's migrations (`postgres/NNNN_name.sql`).
 ///
 /// `Migrations/` stays the one copy of the schema; the build turns it into Swift, so a
 /// program that links RunLedger needs no file at run time. Every file found is passed on, so
@@ -24,7 +25,10 @@ struct MigrationsPlugin: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(files.count) schema files",
                 executable: try context.tool(named: "EmbedMigrations").url,
-                arguments: [output.path, root.path] + files.map(\.path),
+                arguments: [
+                    output.path, root.path, "--engine", target.name == "RunLedgerPostgres" ? "postgres" : "sqlite",
+                ]
+                    + files.map(\.path),
                 inputFiles: files,
                 outputFiles: [output]
             )

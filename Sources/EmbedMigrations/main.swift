@@ -1,15 +1,17 @@
-// Build-time tool for MigrationsPlugin: writes the ledger's schema as Swift source.
+// Build-time tool for MigrationsPlugin: writes one engine's schema as Swift source.
 //
-// usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY FILE...
+// usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY [--engine sqlite|postgres] FILE...
 //
 // Every FILE lies under MIGRATIONS_DIRECTORY and is one of:
-// - sqlite/NNNN_name.sql: a versioned migration (four digits, an underscore, a name); the
-//   versions run 1, 2, 3... without gaps;
-// - sqlite/rules/name.sql: one file of the rules set (triggers and views), installed in the
-//   order of their names; sqlite/rules/VERSION: the rules set's version, a positive integer;
-// - lifecycles/name.json: a built-in lifecycle, as the JSON of `Lifecycle`.
-// Any other file fails the build, as does a gap or a missing VERSION: a misnamed or stray
-// file fails the build, not a user.
+// - ENGINE/NNNN_name.sql: a versioned migration (four digits, an underscore, a name); each
+//   engine's versions run 1, 2, 3... without gaps;
+// - ENGINE/rules/name.sql: one file of the engine's rules set (triggers and views), installed
+//   in the order of their names; ENGINE/rules/VERSION: the rules set's version;
+// - lifecycles/name.json: a built-in lifecycle, as the JSON of `Lifecycle`;
+// where ENGINE is sqlite or postgres. Any other file fails the build, as does a gap or a rules
+// set without VERSION, for either engine: a misnamed or stray file fails the build, not a user.
+// The SQLite engine (the default) gets its migrations, rules and the lifecycles; the
+// PostgreSQL engine, so far, its migrations.
 
 import Foundation
 
@@ -33,17 +35,29 @@ func read(_ path: String, _ name: String) -> String {
     return text
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count >= 2 else { fail("usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY FILE...") }
-let outputPath = arguments[0]
-let root = URL(fileURLWithPath: arguments[1]).standardizedFileURL.path + "/"
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 2 else {
+    fail("usage: EmbedMigrations OUTPUT.swift MIGRATIONS_DIRECTORY [--engine sqlite|postgres] FILE...")
+}
+let outputPath = arguments.removeFirst()
+let root = URL(fileURLWithPath: arguments.removeFirst()).standardizedFileURL.path + "/"
+var engine = "sqlite"
+if arguments.first == "--engine", arguments.count >= 2 {
+    engine = arguments[1]
+    arguments.removeFirst(2)
+    guard ["sqlite", "postgres"].contains(engine) else { fail("--engine is sqlite or postgres, not \(engine)") }
+}
 
-var migrations: [(version: Int, name: String, path: String)] = []
-var rules: [(name: String, path: String)] = []
-var rulesVersion: Int?
+/// One engine's files.
+struct Engine {
+    var migrations: [(version: Int, name: String, path: String)] = []
+    var rules: [(name: String, path: String)] = []
+    var rulesVersion: Int?
+}
+var engines = ["sqlite": Engine(), "postgres": Engine()]
 var lifecycles: [(name: String, path: String)] = []
 
-for path in arguments.dropFirst(2) {
+for path in arguments {
     let full = URL(fileURLWithPath: path).standardizedFileURL.path
     guard full.hasPrefix(root) else { fail("\(path): not under \(root)") }
     let relative = String(full.dropFirst(root.count))
@@ -51,37 +65,45 @@ for path in arguments.dropFirst(2) {
     let fileName = parts.last ?? relative
     let stem = (fileName as NSString).deletingPathExtension
     let validName = !stem.isEmpty && stem.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }
-    switch (parts.dropLast().joined(separator: "/"), (fileName as NSString).pathExtension) {
-    case ("sqlite", "sql"):
+    let folder = parts.dropLast().joined(separator: "/")
+    let owner = folder.split(separator: "/").first.map(String.init) ?? ""
+    switch (folder, (fileName as NSString).pathExtension) {
+    case ("sqlite", "sql"), ("postgres", "sql"):
         let pieces = stem.split(separator: "_", maxSplits: 1)
         guard pieces.count == 2, pieces[0].count == 4, let version = Int(pieces[0]) else {
             fail("\(relative): a migration is named NNNN_name.sql")
         }
-        migrations.append((version, String(pieces[1]), full))
-    case ("sqlite/rules", "sql") where validName:
-        rules.append((stem, full))
-    case ("sqlite/rules", "") where fileName == "VERSION":
+        engines[owner]?.migrations.append((version, String(pieces[1]), full))
+    case ("sqlite/rules", "sql") where validName, ("postgres/rules", "sql") where validName:
+        engines[owner]?.rules.append((stem, full))
+    case ("sqlite/rules", ""), ("postgres/rules", ""):
+        guard fileName == "VERSION" else { fallthrough }
         let text = read(full, relative).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let version = Int(text), version > 0 else { fail("\(relative): must hold a positive integer") }
-        rulesVersion = version
+        engines[owner]?.rulesVersion = version
     case ("lifecycles", "json") where validName:
         lifecycles.append((stem, full))
     default:
         fail(
-            "\(relative): unknown file; Migrations/ holds sqlite/NNNN_name.sql, sqlite/rules/name.sql, "
-                + "sqlite/rules/VERSION and lifecycles/name.json")
+            "\(relative): unknown file; Migrations/ holds ENGINE/NNNN_name.sql, ENGINE/rules/name.sql, "
+                + "ENGINE/rules/VERSION (ENGINE: sqlite, postgres) and lifecycles/name.json")
     }
 }
 
-migrations.sort { $0.version < $1.version }
-for (index, migration) in migrations.enumerated() where migration.version != index + 1 {
-    fail(
-        "sqlite/\(String(format: "%04d", migration.version))_\(migration.name).sql: expected version \(index + 1); "
-            + "migrations are numbered 1, 2, 3... without gaps")
+for (name, files) in engines.sorted(by: { $0.key < $1.key }) {
+    let sorted = files.migrations.sorted { $0.version < $1.version }
+    for (index, migration) in sorted.enumerated() where migration.version != index + 1 {
+        fail(
+            "\(name)/\(String(format: "%04d", migration.version))_\(migration.name).sql: expected version \(index + 1); "
+                + "migrations are numbered 1, 2, 3... without gaps")
+    }
+    if !files.rules.isEmpty, files.rulesVersion == nil { fail("\(name)/rules/VERSION is missing") }
 }
-guard let rulesVersion else { fail("sqlite/rules/VERSION is missing") }
-guard !rules.isEmpty else { fail("sqlite/rules/ holds no rules") }
-rules.sort { $0.name < $1.name }
+let chosen = engines[engine] ?? Engine()
+let migrations = chosen.migrations.sorted { $0.version < $1.version }
+let rules = chosen.rules.sorted { $0.name < $1.name }
+let rulesVersion = chosen.rulesVersion
+
 lifecycles.sort { $0.name < $1.name }
 
 let migrationEntries = migrations.map { migration in
@@ -101,34 +123,53 @@ let lifecycleEntries = lifecycles.map { lifecycle in
     "        (\(String(reflecting: lifecycle.name)), \(literal(read(lifecycle.path, lifecycle.name)))),"
 }
 
-let source = """
-    // Generated by EmbedMigrations from Migrations/ at build time. Do not edit.
+let source: String
+if engine == "sqlite" {
+    guard let rulesVersion, !rules.isEmpty else { fail("sqlite/rules/ holds no rules, or no VERSION") }
+    source = """
+        // Generated by EmbedMigrations from Migrations/ at build time. Do not edit.
 
-    extension Migration {
-        /// Every versioned migration of the ledger schema (Migrations/sqlite/), in the order they apply.
-        static let all: [Migration] = [
-    \(migrationEntries.joined(separator: "\n"))
-        ]
-    }
-
-    extension RulesSet {
-        /// The rules set of this library (Migrations/sqlite/rules/).
-        static let current = RulesSet(
-            version: \(rulesVersion),
-            files: [
-    \(ruleEntries.joined(separator: "\n"))
+        extension Migration {
+            /// Every versioned migration of the ledger schema (Migrations/sqlite/), in the order they apply.
+            static let all: [Migration] = [
+        \(migrationEntries.joined(separator: "\n"))
             ]
-        )
-    }
+        }
 
-    extension BuiltinLifecycles {
-        /// The built-in lifecycles as JSON (Migrations/lifecycles/), by name.
-        static let json: [(name: String, json: String)] = [
-    \(lifecycleEntries.joined(separator: "\n"))
-        ]
-    }
+        extension RulesSet {
+            /// The rules set of this library (Migrations/sqlite/rules/).
+            static let current = RulesSet(
+                version: \(rulesVersion),
+                files: [
+        \(ruleEntries.joined(separator: "\n"))
+                ]
+            )
+        }
 
-    """
+        extension BuiltinLifecycles {
+            /// The built-in lifecycles as JSON (Migrations/lifecycles/), by name.
+            static let json: [(name: String, json: String)] = [
+        \(lifecycleEntries.joined(separator: "\n"))
+            ]
+        }
+
+        """
+} else {
+    let entries = migrations.map { migration in
+        "        (\(migration.version), \(String(reflecting: migration.name)), \(literal(read(migration.path, migration.name)))),"
+    }
+    source = """
+        // Generated by EmbedMigrations from Migrations/ at build time. Do not edit.
+
+        extension PostgresSchema {
+            /// Every versioned migration of the PostgreSQL schema (Migrations/postgres/), in the order they apply.
+            static let migrations: [(version: Int, name: String, sql: String)] = [
+        \(entries.joined(separator: "\n"))
+            ]
+        }
+
+        """
+}
 do {
     try source.write(toFile: outputPath, atomically: true, encoding: .utf8)
 } catch {

@@ -1,0 +1,97 @@
+import Foundation
+import RunLedger
+import RunLedgerPostgres
+import TestSupport
+import Testing
+
+/// The PostgreSQL schema against the SQLite one: the same tables, columns in the same order,
+/// the same NOT NULLs, types that mean the same, the same indexes and fixed data. A reader's
+/// SQL reads the same on both engines.
+struct PostgresSchemaTests {
+    /// `sqlite3` on a fresh SQLite ledger: one line per row, columns joined by `|`.
+    func sqlite(_ sql: String) throws -> [String] {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("fresh.db").path
+            _ = try Ledger(path: path)
+            let result = try runProcess("/usr/bin/sqlite3", [path, sql])
+            try #require(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// A connection with the PostgreSQL schema applied in a schema of its own, dropped after.
+    func withPostgresLedger(_ body: (PGConnection, String) throws -> Void) throws {
+        let connection = try PGConnection(try PGConnectionTests.serverURI())
+        let schema = "ledger_\(UInt32.random(in: 0...UInt32.max))"
+        try connection.execute("CREATE SCHEMA \(schema); SET search_path TO \(schema)")
+        defer { try? connection.execute("DROP SCHEMA \(schema) CASCADE") }
+        try PostgresSchema.apply(on: connection)
+        try body(connection, schema)
+    }
+
+    static let bookkeeping: Set<String> = ["schema_migrations", "schema_rules"]
+
+    @Test func theTablesColumnsAndIndexesAreTheSQLiteLedgers() throws {
+        let tables = try sqlite("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .filter { !Self.bookkeeping.contains($0) }
+        var sqliteColumns: [String] = []
+        for table in tables {
+            for line in try sqlite(
+                "SELECT name, type, \"notnull\" OR pk FROM pragma_table_info('\(table)') ORDER BY cid")
+            {
+                let parts = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                let type = parts[1] == "INTEGER" ? "integer" : parts[1].lowercased()
+                sqliteColumns.append("\(table).\(parts[0]) \(type) \(parts[2] == "1" ? "NOT NULL" : "NULL")")
+            }
+        }
+        let indexes = try sqlite(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        try withPostgresLedger { connection, schema in
+            let columns = try connection.query(
+                """
+                SELECT table_name || '.' || column_name || ' '
+                       || CASE WHEN data_type IN ('bigint', 'integer', 'smallint') THEN 'integer' ELSE data_type END
+                       || ' ' || CASE is_nullable WHEN 'NO' THEN 'NOT NULL' ELSE 'NULL' END
+                FROM information_schema.columns WHERE table_schema = $1
+                ORDER BY table_name, ordinal_position
+                """, [schema]
+            ).rows.map { $0[0] ?? "" }
+            #expect(columns == sqliteColumns)
+            let pgIndexes = try connection.query(
+                """
+                SELECT indexname FROM pg_indexes WHERE schemaname = $1
+                  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = $1::regnamespace)
+                ORDER BY indexname
+                """, [schema]
+            ).rows.map { $0[0] ?? "" }
+            #expect(pgIndexes == indexes)
+            #expect(columns.count > 90)
+        }
+    }
+
+    @Test func theCanonicalTypesAreTheSame() throws {
+        let want = try sqlite("SELECT name, position, is_terminal, description FROM canonical_types ORDER BY position")
+        try withPostgresLedger { connection, _ in
+            let have = try connection.query(
+                "SELECT name || '|' || position || '|' || is_terminal || '|' || description FROM canonical_types ORDER BY position"
+            ).rows.map { $0[0] ?? "" }
+            #expect(have == want)
+            #expect(have.count == 8)
+        }
+    }
+
+    @Test func jsonValidAndTheDefaultTimeBehaveAsInSQLite() throws {
+        try withPostgresLedger { connection, _ in
+            #expect(try connection.query("SELECT json_valid('{\"a\": 1}'), json_valid('{nope')").rows == [["t", "f"]])
+            let refused = try #require(throws: PostgresError.self) {
+                try connection.query(
+                    "INSERT INTO runs (id, job, lifecycle, meta) VALUES ('r', 'j', 'x', $1)", ["{nope"])
+            }
+            #expect(refused.sqlState == "23514" || refused.sqlState == "23503", "\(refused)")
+            let now = try #require(Int64(try connection.query("SELECT now_us()").scalar ?? ""))
+            let wall = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            #expect(abs(now - wall) < 60_000_000)
+            #expect(now % 1000 == 0)
+        }
+    }
+}
