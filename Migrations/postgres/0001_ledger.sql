@@ -11,7 +11,9 @@
 -- - PostgreSQL enforces the foreign keys that SQLite only declares; the history of a run
 --   goes with the run (ON DELETE CASCADE), as the SQLite rules delete it.
 -- The rules (triggers, functions, views) are not here: they come with the PostgreSQL rules
--- set.
+-- set. Not shipped yet: no library opens a PostgreSQL ledger, so this file may still change
+-- (e.g. `seq` taken after the run row is locked) until the engine ships; from then on it is
+-- frozen like the SQLite migrations.
 
 CREATE FUNCTION json_valid(text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
