@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Runs every check of the project: installs what a fresh machine lacks, checks the layering
 # and the formatting, builds, checks the documentation (DocC, warnings as errors), and runs all
-# tests (unit, foreign-client, multi-process, CLI).
+# tests (unit, foreign-client, multi-process, CLI, PostgreSQL) with a throwaway PostgreSQL
+# server of their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
+
+# What the script makes and removes at exit, however it ends: a scratch directory and the
+# test server's cluster (stopped, then removed).
+scratch=""
+postgres_dir=""
+cleanup() {
+    if [ -n "$postgres_dir" ]; then Scripts/postgres-server.sh stop "$postgres_dir" || true; fi
+    if [ -n "$scratch" ]; then rm -rf "$scratch"; fi
+}
+trap cleanup EXIT
 
 Scripts/install-deps.sh
 
@@ -42,18 +53,32 @@ Scripts/docs.sh
 
 echo "== README's lifecycle tables and diagrams match the migrations"
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 "$(swift build --show-bin-path)/runledger" --db "$scratch/tables.db" init >/dev/null
 python3 Scripts/lifecycle-tables.py "$scratch/tables.db" README.md --check
 echo "== docs/schema.sql and the README's rules table match the rules"
 python3 Scripts/schema.py "$scratch/tables.db" --check
 Scripts/render-diagrams.sh --check
 
-echo "== the OpenLineage client and jsonschema for the OpenLineage tests"
+echo "== the OpenLineage client and jsonschema for the OpenLineage tests; psycopg for the PostgreSQL ones"
 Scripts/openlineage-venv.sh >/dev/null
+Scripts/psycopg-venv.sh >/dev/null
+
+echo "== a throwaway PostgreSQL server for the tests (loopback only)"
+# In /tmp, not $TMPDIR: the server's Unix socket lives in the directory, and its path is short.
+postgres_dir=$(mktemp -d /tmp/runledger-postgres.XXXXXX)
+RUNLEDGER_TEST_POSTGRES=$(Scripts/postgres-server.sh start "$postgres_dir")
+export RUNLEDGER_TEST_POSTGRES
+echo "the tests use the PostgreSQL server at $RUNLEDGER_TEST_POSTGRES"
+smoke=$(PGCONNECT_TIMEOUT=10 psql -X "$RUNLEDGER_TEST_POSTGRES" -Atc 'select 1' 2>&1) || true
+if [ "$smoke" != 1 ]; then
+    echo "the test server does not answer: psql $RUNLEDGER_TEST_POSTGRES -Atc 'select 1' printed: $smoke" >&2
+    exit 1
+fi
 
 echo "== test"
 swift test
+Scripts/postgres-server.sh stop "$postgres_dir"
+postgres_dir=""
 
 echo "== benchmark smoke run (tiny sizes: it must run, not be fast)"
 bench=$(Scripts/bench.sh --smoke 2>/dev/null)
