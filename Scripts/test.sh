@@ -30,6 +30,17 @@ if grep -rn "import CSQLite" Sources/RunLedger/SQLite | grep -v "internal import
     exit 1
 fi
 
+echo "== layering: only Sources/RunLedgerPostgres/PostgreSQL/ imports CLibPQ"
+offenders=$(grep -rln "import CLibPQ" Sources | grep -v "^Sources/RunLedgerPostgres/PostgreSQL/" || true)
+if [ -n "$offenders" ]; then
+    echo "CLibPQ imported outside Sources/RunLedgerPostgres/PostgreSQL/: $offenders" >&2
+    exit 1
+fi
+if grep -rn "import CLibPQ" Sources/RunLedgerPostgres/PostgreSQL | grep -v "internal import CLibPQ"; then
+    echo "CLibPQ must be imported with 'internal import'" >&2
+    exit 1
+fi
+
 echo "== layering: SQL is prepared and run only in SQLite/, Store*.swift and Migrator*.swift"
 # Any call of Connection.prepare/cached/execute or Statement.execute, or a Statement made by
 # hand, elsewhere in the library. (prepareReadOnly, which runs a caller's own query, is not
