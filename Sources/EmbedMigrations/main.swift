@@ -10,8 +10,7 @@
 // - lifecycles/name.json: a built-in lifecycle, as the JSON of `Lifecycle`;
 // where ENGINE is sqlite or postgres. Any other file fails the build, as does a gap or a rules
 // set without VERSION, for either engine: a misnamed or stray file fails the build, not a user.
-// The SQLite engine (the default) gets its migrations, rules and the lifecycles; the
-// PostgreSQL engine, so far, its migrations.
+// Each engine gets its migrations, its rules and the built-in lifecycles.
 
 import Foundation
 
@@ -155,6 +154,9 @@ if engine == "sqlite" {
 
         """
 } else {
+    let ruleEntries = rules.map { rule in
+        "        (\(String(reflecting: rule.name)), \(literal(read(rule.path, rule.name)))),"
+    }
     let entries = migrations.map { migration in
         "        (\(migration.version), \(String(reflecting: migration.name)), \(literal(read(migration.path, migration.name)))),"
     }
@@ -165,6 +167,19 @@ if engine == "sqlite" {
             /// Every versioned migration of the PostgreSQL schema (Migrations/postgres/), in the order they apply.
             static let migrations: [(version: Int, name: String, sql: String)] = [
         \(entries.joined(separator: "\n"))
+            ]
+
+            /// The PostgreSQL rules set's version (Migrations/postgres/rules/VERSION).
+            static let rulesVersion = \(rulesVersion ?? 0)
+
+            /// The PostgreSQL rules set (Migrations/postgres/rules/), in the order it is installed.
+            static let rules: [(name: String, sql: String)] = [
+        \(ruleEntries.joined(separator: "\n"))
+            ]
+
+            /// The built-in lifecycles as JSON (Migrations/lifecycles/), by name.
+            static let lifecycles: [(name: String, json: String)] = [
+        \(lifecycleEntries.joined(separator: "\n"))
             ]
         }
 

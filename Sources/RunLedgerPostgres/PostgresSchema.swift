@@ -1,16 +1,23 @@
-/// The ledger's schema on PostgreSQL: `Migrations/postgres/NNNN_name.sql`, compiled in by
-/// `MigrationsPlugin`. So far its tables (the same names and columns as the SQLite file's);
-/// the rules come with the PostgreSQL rules set.
+/// The ledger's schema on PostgreSQL, compiled in by `MigrationsPlugin`: its versioned
+/// migrations (`Migrations/postgres/NNNN_name.sql`: the tables, with the SQLite file's names
+/// and columns), its rules set (`Migrations/postgres/rules/*.sql`: so far the rules of the
+/// definitions, canonical types and lifecycles) and the six built-in lifecycles, loaded from
+/// the same JSON as a SQLite ledger's (`Migrations/lifecycles/`).
 public enum PostgresSchema {
     /// The migrations' versions and names, in the order they apply.
     public static var versions: [(version: Int, name: String)] { migrations.map { ($0.version, $0.name) } }
 
-    /// Applies every migration, in order, on `connection`, in one transaction.
+    /// Makes a ledger in the connection's current schema, in one transaction: every
+    /// migration, then the rules set, then the built-in lifecycles, loaded through the rules.
     ///
     /// - Throws: ``PostgresError`` when a statement fails (nothing is then applied).
     public static func apply(on connection: PGConnection) throws {
         try connection.transaction {
             for migration in migrations { try connection.execute(migration.sql) }
+            for file in rules { try connection.execute(file.sql) }
+            for lifecycle in lifecycles {
+                try connection.query("SELECT load_lifecycle($1::jsonb, true)", [lifecycle.json])
+            }
         }
     }
 }
