@@ -86,6 +86,9 @@ if [ "$smoke" != 1 ]; then
     exit 1
 fi
 
+echo "== docs/schema-postgres.sql matches a fresh PostgreSQL ledger"
+Scripts/schema-postgres.sh "$RUNLEDGER_TEST_POSTGRES" --check
+
 echo "== test"
 swift test
 Scripts/postgres-server.sh stop "$postgres_dir"
