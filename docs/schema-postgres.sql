@@ -10,6 +10,34 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.history_is_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    what text := CASE TG_TABLE_NAME
+        WHEN 'state_changes' THEN 'state_history rows'
+        WHEN 'run_dependencies' THEN 'dependencies'
+        WHEN 'run_annotations' THEN 'annotations'
+        ELSE 'prune records' END;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM runledger_refuse('append_only', what || ' cannot be changed', 'UPDATE ' || TG_TABLE_NAME);
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM runledger_refuse('append_only', what || ' cannot be deleted', 'TRUNCATE ' || TG_TABLE_NAME);
+    ELSIF TG_TABLE_NAME = 'prunes' THEN
+        PERFORM runledger_refuse('append_only', 'prune records cannot be deleted', 'DELETE FROM prunes');
+    ELSIF TG_TABLE_NAME = 'state_changes' THEN
+        -- OLD's fields are named per table: each branch reads only its table's.
+        IF EXISTS (SELECT 1 FROM runs WHERE num = OLD.run_num) THEN
+            PERFORM runledger_refuse('append_only', 'state_history rows leave only with their whole run',
+                'seq ' || OLD.seq);
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM runs WHERE id = OLD.run_id) THEN
+        PERFORM runledger_refuse('append_only', what || ' leave only with their run', 'run ' || OLD.run_id);
+    END IF;
+    RETURN OLD;
+END $$;
+
 CREATE FUNCTION public.json_valid(text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     AS $_$
@@ -195,6 +223,33 @@ CREATE FUNCTION public.runledger_refuse(tag text, sentence text, detail text DEF
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RL000', MESSAGE = 'runledger:' || tag || ': ' || sentence,
         DETAIL = coalesce(detail, '');
+END $$;
+
+CREATE FUNCTION public.runs_delete_only_whole_pruned_runs() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM runledger_refuse('append_only',
+            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'TRUNCATE runs');
+    ELSIF OLD.ended_at IS NULL
+       OR NOT OLD.ended_at < coalesce((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
+        PERFORM runledger_refuse('append_only',
+            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'run ' || OLD.id);
+    ELSIF EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
+        PERFORM runledger_refuse('append_only',
+            'a run that another run names as parent or upstream cannot be deleted', 'run ' || OLD.id);
+    END IF;
+    RETURN OLD;
+END $$;
+
+CREATE FUNCTION public.runs_take_their_annotations() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM run_annotations WHERE run_id = OLD.id;
+    RETURN NULL;
 END $$;
 
 CREATE TABLE public.canonical_types (
@@ -477,6 +532,28 @@ CREATE TRIGGER lifecycle_transitions_before_truncate BEFORE TRUNCATE ON public.l
 CREATE TRIGGER lifecycles_before_change BEFORE INSERT OR DELETE OR UPDATE ON public.lifecycles FOR EACH ROW EXECUTE FUNCTION public.lifecycles_check();
 
 CREATE TRIGGER lifecycles_before_truncate BEFORE TRUNCATE ON public.lifecycles FOR EACH STATEMENT EXECUTE FUNCTION public.lifecycles_refuse_truncate();
+
+CREATE TRIGGER prunes_before_change BEFORE DELETE OR UPDATE ON public.prunes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER prunes_before_truncate BEFORE TRUNCATE ON public.prunes FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_annotations_before_change BEFORE DELETE OR UPDATE ON public.run_annotations FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_annotations_before_truncate BEFORE TRUNCATE ON public.run_annotations FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_dependencies_before_change BEFORE DELETE OR UPDATE ON public.run_dependencies FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_dependencies_before_truncate BEFORE TRUNCATE ON public.run_dependencies FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER runs_after_delete AFTER DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_take_their_annotations();
+
+CREATE TRIGGER runs_before_delete BEFORE DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
+
+CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON public.runs FOR EACH STATEMENT EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
+
+CREATE TRIGGER state_changes_before_change BEFORE DELETE OR UPDATE ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER state_changes_before_truncate BEFORE TRUNCATE ON public.state_changes FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
 ALTER TABLE ONLY public.lifecycle_outcomes
     ADD CONSTRAINT lifecycle_outcomes_canonical_type_fkey FOREIGN KEY (canonical_type) REFERENCES public.canonical_types(name);

@@ -8,25 +8,6 @@ import Testing
 /// built-in lifecycles, loaded from the same JSON, and the same attacks by a foreign client
 /// (`sqlite3`, `psql`) refused with the same tags.
 struct DefinitionRulesTests {
-    /// A fresh SQLite ledger's path, in a directory removed after `body`.
-    func withSQLiteLedger<T>(_ body: (String) throws -> T) throws -> T {
-        try withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("fresh.db").path
-            _ = try Ledger(path: path)
-            return try body(path)
-        }
-    }
-
-    /// A PostgreSQL ledger in a schema of its own, dropped after `body`.
-    func withPostgresLedger<T>(_ body: (PGConnection, String) throws -> T) throws -> T {
-        let connection = try PGConnection(try PGConnectionTests.serverURI())
-        let schema = "ledger_\(UInt32.random(in: 0...UInt32.max))"
-        try connection.execute("CREATE SCHEMA \(schema); SET search_path TO \(schema)")
-        defer { try? connection.execute("DROP SCHEMA \(schema) CASCADE") }
-        try PostgresSchema.apply(on: connection)
-        return try body(connection, schema)
-    }
-
     /// The definitions, one text line per row, the same SQL on both engines.
     static let definitions = [
         """
@@ -121,19 +102,14 @@ struct DefinitionRulesTests {
     @Test(arguments: attacks.indices)
     func anAttackOnTheDefinitionsIsRefusedWithTheSameTagOnBothEngines(_ index: Int) throws {
         let (sql, tag) = Self.attacks[index]
-        let sqlite = try withSQLiteLedger { path in try runProcess("/usr/bin/sqlite3", ["-bail", path, sql + ";"]) }
+        let sqlite = try withSQLiteLedger { path in try sqlite3(sql, on: path) }
         #expect(sqlite.status != 0, "SQLite accepted: \(sql)")
         #expect(sqlite.stderr.contains("runledger:\(tag):"), "SQLite: \(sqlite.stderr)")
         try withPostgresLedger { connection, schema in
             let before = try Self.definitions.map { try connection.query($0).rows }
-            let psql = try runProcess(
-                "/usr/bin/psql",
-                [
-                    try PGConnectionTests.serverURI(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose",
-                    "-c", "SET search_path TO \(schema)", "-c", "BEGIN; \(sql); COMMIT",
-                ])
-            #expect(psql.status != 0, "PostgreSQL accepted: \(sql)")
-            #expect(psql.stderr.contains("RL000: runledger:\(tag):"), "PostgreSQL: \(psql.stderr)")
+            let refused = try psql(sql, in: schema)
+            #expect(refused.status != 0, "PostgreSQL accepted: \(sql)")
+            #expect(refused.stderr.contains("RL000: runledger:\(tag):"), "PostgreSQL: \(refused.stderr)")
             #expect(try Self.definitions.map { try connection.query($0).rows } == before)
         }
     }

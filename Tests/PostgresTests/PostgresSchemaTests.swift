@@ -19,16 +19,6 @@ struct PostgresSchemaTests {
         }
     }
 
-    /// A connection with the PostgreSQL schema applied in a schema of its own, dropped after.
-    func withPostgresLedger(_ body: (PGConnection, String) throws -> Void) throws {
-        let connection = try PGConnection(try PGConnectionTests.serverURI())
-        let schema = "ledger_\(UInt32.random(in: 0...UInt32.max))"
-        try connection.execute("CREATE SCHEMA \(schema); SET search_path TO \(schema)")
-        defer { try? connection.execute("DROP SCHEMA \(schema) CASCADE") }
-        try PostgresSchema.apply(on: connection)
-        try body(connection, schema)
-    }
-
     static let bookkeeping: Set<String> = ["schema_migrations", "schema_rules"]
 
     @Test func theTablesColumnsAndIndexesAreTheSQLiteLedgers() throws {

@@ -3,17 +3,9 @@
 -- same as the SQLite rules of the same names (Migrations/sqlite/rules/lifecycles.sql,
 -- canonical_types.sql), with the same tags.
 --
--- Every refusal raises SQLSTATE RL000 (the class of runledger's rules) with the message
--- "runledger:<tag>: <sentence>", the sentence SQLite's, and a DETAIL naming what was refused.
+-- Every refusal goes through runledger_refuse (common.sql).
 -- One trigger per table and event (PostgreSQL fires several in name order; nothing here
 -- needs an order). TRUNCATE, which skips DELETE triggers, has its own statement trigger.
-
-CREATE OR REPLACE FUNCTION runledger_refuse(tag text, sentence text, detail text DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION USING ERRCODE = 'RL000', MESSAGE = 'runledger:' || tag || ': ' || sentence,
-        DETAIL = coalesce(detail, '');
-END $$;
 
 -- Canonical types are fixed.
 -- Tags: immutable_definition.
