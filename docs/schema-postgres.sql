@@ -225,6 +225,29 @@ BEGIN
         DETAIL = coalesce(detail, '');
 END $$;
 
+CREATE FUNCTION public.runs_check_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (NEW.num, NEW.id, NEW.job, NEW.lifecycle, NEW.created_at, NEW.created_by, NEW.created_reason, NEW.attempt,
+        NEW.parent_id, NEW.max_retries)
+       IS DISTINCT FROM (OLD.num, OLD.id, OLD.job, OLD.lifecycle, OLD.created_at, OLD.created_by, OLD.created_reason,
+        OLD.attempt, OLD.parent_id, OLD.max_retries) THEN
+        PERFORM runledger_refuse('immutable_run',
+            'a run''s id, job, lifecycle, creation, parent and retries cannot change', 'run ' || OLD.id);
+    END IF;
+    IF NEW.heartbeat_at IS DISTINCT FROM OLD.heartbeat_at THEN
+        IF OLD.ended_at IS NOT NULL THEN
+            PERFORM runledger_refuse('run_ended', 'a run that has ended takes no heartbeat', 'run ' || OLD.id);
+        ELSIF NEW.heartbeat_at IS NULL OR NEW.heartbeat_at < coalesce(OLD.heartbeat_at, 0) THEN
+            PERFORM runledger_refuse('time_backwards', 'a heartbeat cannot be earlier than the last one',
+                'run ' || OLD.id || ': heartbeat ' || coalesce(NEW.heartbeat_at::text, 'NULL') || ' after '
+                || coalesce(OLD.heartbeat_at::text, 'none'));
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
 CREATE FUNCTION public.runs_delete_only_whole_pruned_runs() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -550,6 +573,8 @@ CREATE TRIGGER runs_after_delete AFTER DELETE ON public.runs FOR EACH ROW EXECUT
 CREATE TRIGGER runs_before_delete BEFORE DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
 
 CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON public.runs FOR EACH STATEMENT EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
+
+CREATE TRIGGER runs_before_update BEFORE UPDATE OF num, id, job, lifecycle, created_at, created_by, created_reason, attempt, parent_id, max_retries, heartbeat_at ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_check_update();
 
 CREATE TRIGGER state_changes_before_change BEFORE DELETE OR UPDATE ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 

@@ -3,7 +3,8 @@ import RunLedgerPostgres
 import TestSupport
 import Testing
 
-/// The append-only rules of the history and its companions on both engines: the same
+/// The append-only rules of the history and its companions, and a run's identity and
+/// heartbeat, on both engines: the same
 /// attacks by a foreign client (`sqlite3`, `psql`), refused with the same tag, the rows left
 /// as they were. On PostgreSQL also TRUNCATE, which skips row triggers.
 struct HistoryRulesTests {
@@ -34,7 +35,7 @@ struct HistoryRulesTests {
         """
     /// What the attacks must leave as it was.
     static let snapshot = [
-        "SELECT id || '|' || state || '|' || updated_at FROM runs ORDER BY id",
+        "SELECT id || '|' || job || '|' || lifecycle || '|' || state || '|' || updated_at || '|' || attempt || '|' || created_at || '|' || coalesce(heartbeat_at, -1) FROM runs ORDER BY id",
         "SELECT run_num || '|' || coalesce(from_state, '') || '|' || to_state || '|' || at FROM state_changes ORDER BY seq",
         "SELECT run_id || '|' || upstream_id FROM run_dependencies ORDER BY 1",
         "SELECT run_id || '|' || kind || '|' || reason FROM run_annotations ORDER BY id",
@@ -54,6 +55,15 @@ struct HistoryRulesTests {
         ("DELETE FROM prunes", "append_only"),
         ("DELETE FROM runs WHERE id = 'r2'", "append_only"),
         ("DELETE FROM runs", "append_only"),
+        ("UPDATE runs SET lifecycle = 'canonical' WHERE id = 'r1'", "immutable_run"),
+        ("UPDATE runs SET id = 'r9' WHERE id = 'r1'", "immutable_run"),
+        ("UPDATE runs SET job = 'other'", "immutable_run"),
+        ("UPDATE runs SET created_at = 5 WHERE id = 'r2'", "immutable_run"),
+        ("UPDATE runs SET attempt = 2 WHERE id = 'r1'", "immutable_run"),
+        (
+            "UPDATE runs SET heartbeat_at = 1700000005000000 WHERE id = 'r1'; UPDATE runs SET heartbeat_at = 1700000004000000 WHERE id = 'r1'",
+            "time_backwards"
+        ),
     ]
 
     @Test(arguments: attacks.indices)

@@ -24,9 +24,10 @@ func withPostgresLedger<T>(_ body: (PGConnection, String) throws -> T) throws ->
     return try body(connection, schema)
 }
 
-/// The `sqlite3` shell on a file, stopping at the first error.
+/// The `sqlite3` shell on a file, `sql` in one transaction, stopping at the first error (the
+/// transaction then rolls back as the shell exits), as `psql` below.
 func sqlite3(_ sql: String, on path: String) throws -> ProcessResult {
-    try runProcess("/usr/bin/sqlite3", ["-bail", path, sql + ";"])
+    try runProcess("/usr/bin/sqlite3", ["-bail", path, "BEGIN; \(sql); COMMIT;"])
 }
 
 /// `psql` on the test server, in `schema`, `sql` in one transaction, stopping at the first
