@@ -42,7 +42,9 @@ struct PostgresSchemaTests {
                 SELECT table_name || '.' || column_name || ' '
                        || CASE WHEN data_type IN ('bigint', 'integer', 'smallint') THEN 'integer' ELSE data_type END
                        || ' ' || CASE is_nullable WHEN 'NO' THEN 'NOT NULL' ELSE 'NULL' END
-                FROM information_schema.columns WHERE table_schema = $1
+                FROM information_schema.columns
+                WHERE table_schema = $1 AND table_name IN (
+                    SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE')
                 ORDER BY table_name, ordinal_position
                 """, [schema]
             ).rows.map { $0[0] ?? "" }
