@@ -7,6 +7,6 @@ import Foundation
 enum BuiltinLifecycles {
     /// The six, by name.
     static func all() throws -> [Lifecycle] {
-        try json.map { entry in try JSONDecoder().decode(Lifecycle.self, from: Data(entry.json.utf8)) }
+        try EmbeddedSchema.lifecycleFiles.map { try JSONDecoder().decode(Lifecycle.self, from: Data($0.json.utf8)) }
     }
 }

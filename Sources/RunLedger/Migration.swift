@@ -12,6 +12,9 @@ struct Migration: Sendable {
     /// The SHA-256 of the SQL text, recorded when the step is applied and compared on every
     /// open: a ledger whose applied step differs from this library's is refused.
     var checksum: String { SHA256.hex(sql.utf8) }
+
+    /// Every migration of the ledger schema (`Migrations/sqlite/`), in the order they apply.
+    static let all = EmbeddedSchema.migrationFiles.map { Migration(version: $0.version, name: $0.name, sql: $0.sql) }
 }
 
 /// The ledger's rules: every trigger and view, `Migrations/sqlite/rules/*.sql`, one file
@@ -31,6 +34,11 @@ struct RulesSet: Sendable {
     let version: Int
     /// The files, in the order they are installed (by name).
     let files: [File]
+
+    /// The rules set of this library (`Migrations/sqlite/rules/`).
+    static let current = RulesSet(
+        version: EmbeddedSchema.rulesVersion,
+        files: EmbeddedSchema.ruleFiles.map { File(name: $0.name, sql: $0.sql) })
 
     /// The first versioned migration that records the rules (`schema_rules`); a ledger
     /// migrated only to an earlier version keeps the triggers of its migrations.

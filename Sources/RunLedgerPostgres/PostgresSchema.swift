@@ -4,18 +4,15 @@
 /// definitions, canonical types and lifecycles) and the six built-in lifecycles, loaded from
 /// the same JSON as a SQLite ledger's (`Migrations/lifecycles/`).
 public enum PostgresSchema {
-    /// The migrations' versions and names, in the order they apply.
-    public static var versions: [(version: Int, name: String)] { migrations.map { ($0.version, $0.name) } }
-
     /// Makes a ledger in the connection's current schema, in one transaction: every
     /// migration, then the rules set, then the built-in lifecycles, loaded through the rules.
     ///
     /// - Throws: ``PostgresError`` when a statement fails (nothing is then applied).
     public static func apply(on connection: PGConnection) throws {
         try connection.transaction {
-            for migration in migrations { try connection.execute(migration.sql) }
-            for file in rules { try connection.execute(file.sql) }
-            for lifecycle in lifecycles {
+            for migration in migrationFiles { try connection.execute(migration.sql) }
+            for file in ruleFiles { try connection.execute(file.sql) }
+            for lifecycle in lifecycleFiles {
                 try connection.query("SELECT load_lifecycle($1::jsonb, true)", [lifecycle.json])
             }
         }
