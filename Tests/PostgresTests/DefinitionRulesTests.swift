@@ -37,7 +37,7 @@ struct DefinitionRulesTests {
     @Test func theBuiltinLifecyclesAreTheSQLiteLedgers() throws {
         let sqlite = try withSQLiteLedger { path in
             try Self.definitions.map { sql -> [String] in
-                let result = try runProcess("/usr/bin/sqlite3", [path, sql])
+                let result = try sqlite3(sql, on: path)
                 try #require(result.status == 0, "\(result.stderr)")
                 return result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                     .filter { !$0.isEmpty }

@@ -8,34 +8,33 @@ import Testing
 /// the same NOT NULLs, types that mean the same, the same indexes and fixed data. A reader's
 /// SQL reads the same on both engines.
 struct PostgresSchemaTests {
-    /// `sqlite3` on a fresh SQLite ledger: one line per row, columns joined by `|`.
-    func sqlite(_ sql: String) throws -> [String] {
-        try withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("fresh.db").path
-            _ = try Ledger(path: path)
-            let result = try runProcess("/usr/bin/sqlite3", [path, sql])
-            try #require(result.status == 0, "\(result.stderr)")
-            return result.stdout.split(separator: "\n").map(String.init)
-        }
+    /// The rows of `sql` on the SQLite ledger at `path`: one line per row, columns joined by `|`.
+    func rows(_ sql: String, on path: String) throws -> [String] {
+        let result = try sqlite3(sql, on: path)
+        try #require(result.status == 0, "\(result.stderr)")
+        return result.stdout.split(separator: "\n").map(String.init)
     }
 
     static let bookkeeping: Set<String> = ["schema_migrations", "schema_rules"]
 
     @Test func theTablesColumnsAndIndexesAreTheSQLiteLedgers() throws {
-        let tables = try sqlite("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-            .filter { !Self.bookkeeping.contains($0) }
-        var sqliteColumns: [String] = []
-        for table in tables {
-            for line in try sqlite(
-                "SELECT name, type, \"notnull\" OR pk FROM pragma_table_info('\(table)') ORDER BY cid")
-            {
-                let parts = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-                let type = parts[1] == "INTEGER" ? "integer" : parts[1].lowercased()
-                sqliteColumns.append("\(table).\(parts[0]) \(type) \(parts[2] == "1" ? "NOT NULL" : "NULL")")
+        let (sqliteColumns, indexes) = try withSQLiteLedger { path in
+            let tables = try rows("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", on: path)
+                .filter { !Self.bookkeeping.contains($0) }
+            var columns: [String] = []
+            for table in tables {
+                for line in try rows(
+                    "SELECT name, type, \"notnull\" OR pk FROM pragma_table_info('\(table)') ORDER BY cid", on: path)
+                {
+                    let parts = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                    let type = parts[1] == "INTEGER" ? "integer" : parts[1].lowercased()
+                    columns.append("\(table).\(parts[0]) \(type) \(parts[2] == "1" ? "NOT NULL" : "NULL")")
+                }
             }
+            let indexes = try rows(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name", on: path)
+            return (columns, indexes)
         }
-        let indexes = try sqlite(
-            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
         try withPostgresLedger { connection, schema in
             let columns = try connection.query(
                 """
@@ -62,7 +61,9 @@ struct PostgresSchemaTests {
     }
 
     @Test func theCanonicalTypesAreTheSame() throws {
-        let want = try sqlite("SELECT name, position, is_terminal, description FROM canonical_types ORDER BY position")
+        let want = try withSQLiteLedger { path in
+            try rows("SELECT name, position, is_terminal, description FROM canonical_types ORDER BY position", on: path)
+        }
         try withPostgresLedger { connection, _ in
             let have = try connection.query(
                 "SELECT name || '|' || position || '|' || is_terminal || '|' || description FROM canonical_types ORDER BY position"
