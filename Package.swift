@@ -40,13 +40,14 @@ let package = Package(
             dependencies: ["CSQLite"],
             plugins: ["MigrationsPlugin"]
         ),
-        // The PostgreSQL engine: a libpq client (PostgreSQL/), growing into the ledger's second
-        // engine.
-        .target(name: "RunLedgerPostgres", dependencies: ["CLibPQ"], plugins: ["MigrationsPlugin"]),
+        // The PostgreSQL engine: a libpq client (PostgreSQL/) and `Ledger(postgres:)`, the same
+        // ledger in a PostgreSQL database. Only programs that open PostgreSQL ledgers link it.
+        .target(name: "RunLedgerPostgres", dependencies: ["RunLedger", "CLibPQ"], plugins: ["MigrationsPlugin"]),
         .executableTarget(
             name: "RunLedgerCLI",
             dependencies: [
                 "RunLedger",
+                "RunLedgerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,7 +8,7 @@ public final class Batch {
     private let configuration: Ledger.Configuration
     private var isOpen = true
 
-    init(connection: Connection, configuration: Ledger.Configuration) {
+    init(connection: Database, configuration: Ledger.Configuration) {
         self.store = Store(connection: connection)
         self.configuration = configuration
     }
@@ -69,14 +69,17 @@ public final class Batch {
         }
         let num: Int64
         do {
-            num = try store.insertRun(
-                id: runID, job: job, lifecycle: lifecycle, state: state, at: at, actor: actor, reason: reason,
-                attempt: attempt, parentID: parent, maxRetries: maxRetries, scheduledAt: scheduledAt, metadata: metadata
-            )
-            for id in upstream where id != runID {
-                try store.insertDependency(runID: runID, upstreamID: id)
+            num = try store.connection.atomically {
+                let num = try store.insertRun(
+                    id: runID, job: job, lifecycle: lifecycle, state: state, at: at, actor: actor, reason: reason,
+                    attempt: attempt, parentID: parent, maxRetries: maxRetries, scheduledAt: scheduledAt,
+                    metadata: metadata)
+                for id in upstream where id != runID {
+                    try store.insertDependency(runID: runID, upstreamID: id)
+                }
+                return num
             }
-        } catch let error as SQLiteError {
+        } catch let error as any EngineError {
             throw try Refusal.explain(
                 error, starting: runID, job: job, lifecycle: lifecycle, state: state, parent: parent, in: store)
         }
@@ -167,11 +170,13 @@ public final class Batch {
         let at = at ?? Timestamp.now
         try Validate.time(at)
         do {
-            let id = try store.insertAnnotation(
-                runID: runID, kind: kind, at: at, actor: actor, reason: reason, metadata: metadata)
+            let id = try store.connection.atomically {
+                try store.insertAnnotation(
+                    runID: runID, kind: kind, at: at, actor: actor, reason: reason, metadata: metadata)
+            }
             return Annotation(
                 id: id, runID: runID, at: at, kind: kind, actor: actor, reason: reason, metadata: metadata)
-        } catch let error as SQLiteError {
+        } catch let error as any EngineError {
             throw Refusal.generic(error)
         }
     }
@@ -183,8 +188,10 @@ public final class Batch {
         let at = at ?? Timestamp.now
         try Validate.time(at)
         do {
-            guard try store.heartbeat(runID: runID, at: at) else { throw LedgerError.noSuchRun(runID: runID) }
-        } catch let error as SQLiteError {
+            guard try store.connection.atomically({ try store.heartbeat(runID: runID, at: at) }) else {
+                throw LedgerError.noSuchRun(runID: runID)
+            }
+        } catch let error as any EngineError {
             throw try Refusal.explain(error, heartbeatOf: runID, at: at, in: store)
         }
     }
@@ -212,6 +219,48 @@ public final class Batch {
         try Validate.metadata(metadata)
         if let at { try Validate.time(at) }
 
+        // On a server another session may move the run between reading its head and the
+        // insert, whose rules lock the run and see the move (wrong_from_state): the change is
+        // then made again from the run's new state, unless the caller expected the old one.
+        for attempt in 1...8 {
+            let head = try changeHead(runID, requestKey: requestKey, action: action, expected: expected)
+            switch head {
+            case .recorded(let first): return first
+            case .current(let head):
+                let state = try target(head)
+                // Without an explicit time, never go backwards: a clock stepped back stays at
+                // the run's last change time rather than failing the caller.
+                let time = at ?? max(Timestamp.now, head.updatedAt)
+                do {
+                    let seq = try store.connection.atomically {
+                        try store.insertChange(
+                            runNum: head.num, from: head.state, to: state, at: time, action: action, actor: actor,
+                            reason: reason, metadata: metadata, outcome: outcome, requestKey: requestKey)
+                    }
+                    return StateChange(
+                        seq: seq, runID: runID, from: head.state, to: state, at: time, action: action, actor: actor,
+                        reason: reason, metadata: metadata, outcome: outcome, requestKey: requestKey)
+                } catch let error as any EngineError {
+                    let rule = Refusal.rule(of: error)
+                    if (rule == .wrongFromState || rule == .duplicateRequest) && attempt < 8 { continue }
+                    throw try Refusal.explain(
+                        error, changing: runID, head: head, to: state, at: time, outcome: outcome, in: store)
+                }
+            }
+        }
+        preconditionFailure("the last attempt returns or throws")
+    }
+
+    /// What a change starts from: the change already recorded with its request key, or the
+    /// run's head, in the state the caller expects.
+    private enum ChangeStart {
+        case recorded(StateChange)
+        case current(Store.RunHead)
+    }
+
+    private func changeHead(_ runID: String, requestKey: String?, action: String?, expected: String?) throws
+        -> ChangeStart
+    {
         guard let head = try store.head(of: runID) else { throw LedgerError.noSuchRun(runID: runID) }
         // A repeated request returns what the first one recorded, before any other check:
         // the run has moved on since, so its expected state no longer holds.
@@ -220,26 +269,12 @@ public final class Batch {
             guard first.runID == runID, sameTarget else {
                 throw LedgerError.requestKeyReused(key: requestKey, runID: first.runID)
             }
-            return first
+            return .recorded(first)
         }
         if let expected, expected != head.state {
             throw LedgerError.expectedStateConflict(runID: runID, expected: expected, actual: head.state)
         }
-        let state = try target(head)
-        // Without an explicit time, never go backwards: a clock stepped back stays at the
-        // run's last change time rather than failing the caller.
-        let time = at ?? max(Timestamp.now, head.updatedAt)
-        do {
-            let seq = try store.insertChange(
-                runNum: head.num, from: head.state, to: state, at: time, action: action, actor: actor, reason: reason,
-                metadata: metadata, outcome: outcome, requestKey: requestKey)
-            return StateChange(
-                seq: seq, runID: runID, from: head.state, to: state, at: time, action: action, actor: actor,
-                reason: reason, metadata: metadata, outcome: outcome, requestKey: requestKey)
-        } catch let error as SQLiteError {
-            throw try Refusal.explain(
-                error, changing: runID, head: head, to: state, at: time, outcome: outcome, in: store)
-        }
+        return .current(head)
     }
 }
 

@@ -118,7 +118,7 @@ extension Ledger {
             }
             do {
                 try store.insert(lifecycle)
-            } catch let error as SQLiteError {
+            } catch let error as any EngineError {
                 throw Refusal.generic(error)
             }
         }

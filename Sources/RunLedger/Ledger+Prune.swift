@@ -46,7 +46,7 @@ extension Ledger {
             let store = Store(connection: connection)
             if let archive { try store.attachArchive(archive) }
             defer { if archive != nil { store.detachArchive() } }
-            return try connection.transaction(.immediate) {
+            return try connection.transaction(.write) {
                 try store.prune(terminalBefore: cutoff, archive: archive, actor: actor)
             }
         }

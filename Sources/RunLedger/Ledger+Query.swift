@@ -26,7 +26,8 @@ extension Ledger {
     /// - Throws: ``LedgerError/queryRefused(reason:)`` for anything but one reading
     ///   statement; ``LedgerError/invalidQuery(message:)`` when SQLite cannot compile it.
     public func query(_ sql: String) throws -> QueryResult {
-        try read { connection in
+        try read { database in
+            guard let connection = database.sqlite else { return try Self.remoteQuery(sql, on: database) }
             let statement: Statement
             do throws(ReadOnlyRefusal) {
                 statement = try connection.prepareReadOnly(sql)
@@ -54,6 +55,43 @@ extension Ledger {
             }
             return QueryResult(columns: columns, rows: rows)
         }
+    }
+
+    /// A query on a server: in the read transaction, which the server keeps READ ONLY (any
+    /// write, a sequence's `nextval` included, fails there), of one statement (a server's
+    /// prepared statement holds exactly one) that must be a query.
+    private static func remoteQuery(_ sql: String, on database: Database) throws -> QueryResult {
+        let words = sql.split(whereSeparator: { $0.isWhitespace || $0 == "(" }).prefix(1).map { $0.lowercased() }
+        guard let first = words.first else { throw LedgerError.queryRefused(reason: "it holds no statement") }
+        guard ["select", "with", "values", "table", "explain"].contains(first) else {
+            throw LedgerError.queryRefused(reason: "it would change the ledger (a \(first.uppercased()) statement)")
+        }
+        let result: RemoteRows
+        do {
+            result = try database.prepare(sql).runRemote([])
+        } catch let error as any EngineError {
+            if let refusal = error.readOnlyRefusal {
+                throw LedgerError.queryRefused(reason: "it would change the ledger (\(refusal))")
+            }
+            if let message = error.invalidQueryMessage {
+                if message.contains("multiple commands") {
+                    throw LedgerError.queryRefused(reason: "it holds more than one statement")
+                }
+                throw LedgerError.invalidQuery(message: message)
+            }
+            throw error
+        }
+        let rows = result.rows.map { row in
+            zip(row, result.kinds).map { value, kind -> SQLValue in
+                guard let value else { return .null }
+                switch kind {
+                case .integer: return Int64(value).map(SQLValue.integer) ?? .text(value)
+                case .real: return Double(value).map(SQLValue.real) ?? .text(value)
+                case .text: return .text(value)
+                }
+            }
+        }
+        return QueryResult(columns: result.columns, rows: rows)
     }
 
     /// The run's changes after `seq`, oldest first: what `history --follow` polls for.

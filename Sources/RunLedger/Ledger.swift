@@ -186,8 +186,28 @@ public final class Ledger: Sendable {
             try connection.setSynchronous(configuration.durability == .full ? .full : .normal)
             try Migrator().migrate(connection)
         }
-        self.connection = SerializedConnection(connection)
+        self.connection = SerializedConnection(Database(sqlite: connection))
     }
+
+    /// Opens a ledger on a database server, through a connection that an engine target (for
+    /// PostgreSQL, RunLedgerPostgres's `Ledger(postgres:)`) opened and made ready: its schema
+    /// installed or checked as `configuration.mode` allows.
+    package init(remote: sending any RemoteConnection, configuration: Configuration) {
+        self.path = remote.location
+        self.configuration = configuration
+        self.connection = SerializedConnection(Database(remote: remote))
+    }
+
+    /// The engines a ledger can live in.
+    public enum Engine: String, Sendable, CaseIterable {
+        /// One SQLite file (``init(path:configuration:)``).
+        case sqlite
+        /// A PostgreSQL database (`Ledger(postgres:)`, in the RunLedgerPostgres library).
+        case postgres
+    }
+
+    /// The engine the ledger lives in.
+    public var engine: Engine { connection.engine }
 
     /// Whether this process may create files in the folder of `path`.
     private static func folderIsWritable(of path: String) -> Bool {
@@ -227,24 +247,36 @@ public final class Ledger: Sendable {
 
     // MARK: - Access to the connection
 
-    /// Runs `body` with the connection in a write transaction (`BEGIN IMMEDIATE`).
-    func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
-        try connection.withConnection { connection in
-            try connection.transaction(.immediate) { try body(connection) }
+    /// Runs `body` with the connection in a write transaction (SQLite `BEGIN IMMEDIATE`).
+    ///
+    /// On a server, a transaction that fails for a serialization failure or a deadlock
+    /// (SQLSTATE 40001, 40P01) changed nothing, and `body` (the library's own writes) is run
+    /// again, a few times; a batch, whose closure is the caller's, is not (see ``batch(_:)``).
+    func write<T: Sendable>(retrying: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try connection.withConnection { database in
+            var attempt = 0
+            while true {
+                do {
+                    return try database.transaction(.write) { try body(database) }
+                } catch let error as any EngineError where error.isTransient && retrying && attempt < 8 {
+                    attempt += 1
+                    usleep(UInt32(1000 << min(attempt, 6)) + UInt32.random(in: 0...1000))
+                }
+            }
         }
     }
 
     /// Runs `body` with the connection outside any transaction (for ATTACH, which cannot
     /// run inside one); `body` begins its own.
-    func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+    func withConnection<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
         try connection.withConnection(body)
     }
 
     /// Runs `body` with the connection in a read transaction (`BEGIN DEFERRED`), which sees
     /// one consistent snapshot of the file.
-    func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+    func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
         try connection.withConnection { connection in
-            try connection.transaction(.deferred) { try body(connection) }
+            try connection.transaction(.read) { try body(connection) }
         }
     }
 
@@ -272,7 +304,7 @@ public final class Ledger: Sendable {
     /// - Throws: The closure's error, or ``SQLiteError`` when the commit fails.
     public func batch<T: Sendable>(_ body: (Batch) throws -> T) throws -> T {
         let configuration = self.configuration
-        return try write { connection in
+        return try write(retrying: false) { connection in
             let batch = Batch(connection: connection, configuration: configuration)
             defer { batch.close() }
             return try body(batch)
@@ -289,13 +321,16 @@ public final class Ledger: Sendable {
 /// yet follow a non-Sendable value handed from a `Mutex` to a non-Sendable closure.
 private final class SerializedConnection: @unchecked Sendable {
     private let lock = Mutex<Void>(())
-    private let connection: Connection
+    private let connection: Database
+    /// The engine, readable without the lock.
+    let engine: Ledger.Engine
 
-    init(_ connection: sending Connection) {
+    init(_ connection: sending Database) {
+        self.engine = connection.engine
         self.connection = connection
     }
 
-    func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+    func withConnection<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
         try lock.withLock { _ in try body(connection) }
     }
 }

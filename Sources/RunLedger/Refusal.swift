@@ -7,15 +7,16 @@
 enum Refusal {
     /// The rule a trigger's refusal names (`illegalTransition` for a message
     /// "runledger:illegal_transition: ..."), or nil for any other error.
-    static func rule(of error: SQLiteError) -> Rule? {
-        guard error.extendedCode == .constraintTrigger, error.message.hasPrefix("runledger:") else { return nil }
-        let tag = error.message.dropFirst("runledger:".count).prefix { $0 != ":" }
+    static func rule(of error: any EngineError) -> Rule? {
+        guard let message = error.refusalMessage else { return nil }
+        let tag = message.dropFirst("runledger:".count).prefix { $0 != ":" }
         return Rule(rawValue: String(tag))
     }
 
     /// A refusal of a new run.
     static func explain(
-        _ error: SQLiteError, starting runID: String, job: String, lifecycle: String, state: String?, parent: String?,
+        _ error: any EngineError, starting runID: String, job: String, lifecycle: String, state: String?,
+        parent: String?,
         in store: Store
     ) throws -> any Error {
         switch rule(of: error) {
@@ -39,7 +40,7 @@ enum Refusal {
 
     /// A refusal of a change of a run's state.
     static func explain(
-        _ error: SQLiteError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp,
+        _ error: any EngineError, changing runID: String, head: Store.RunHead, to state: String, at: Timestamp,
         outcome: String?, in store: Store
     ) throws -> any Error {
         switch rule(of: error) {
@@ -72,7 +73,7 @@ enum Refusal {
     }
 
     /// A refusal of a heartbeat.
-    static func explain(_ error: SQLiteError, heartbeatOf runID: String, at: Timestamp, in store: Store) throws
+    static func explain(_ error: any EngineError, heartbeatOf runID: String, at: Timestamp, in store: Store) throws
         -> any Error
     {
         switch rule(of: error) {
@@ -85,13 +86,13 @@ enum Refusal {
     }
 
     /// Any other refusal: a rule tag becomes ``LedgerError/ruleViolation(rule:message:)``, a
-    /// CHECK on JSON becomes invalid metadata, and SQLite's own errors pass unchanged.
-    static func generic(_ error: SQLiteError) -> any Error {
-        if let rule = rule(of: error) {
-            let message = error.message.drop { $0 != " " }.dropFirst()
+    /// CHECK on JSON becomes invalid metadata, and the engine's own errors pass unchanged.
+    static func generic(_ error: any EngineError) -> any Error {
+        if let rule = rule(of: error), let refusal = error.refusalMessage {
+            let message = refusal.drop { $0 != " " }.dropFirst()
             return LedgerError.ruleViolation(rule: rule, message: String(message))
         }
-        if error.extendedCode == .constraintCheck, error.message.contains("json_valid") {
+        if error.isInvalidJSON {
             return LedgerError.invalidArgument(name: "metadata", reason: "it is not valid JSON")
         }
         return error

@@ -22,7 +22,7 @@ extension Store {
 
 /// The steps of a prune, inside its transaction.
 private struct Pruner {
-    let connection: Connection
+    let connection: Database
     let cutoff: Timestamp
     let archive: String?
     let actor: String?

@@ -11,7 +11,7 @@ extension Store {
 /// rows, from the ledger's stats tables or, for a time window, from the runs themselves;
 /// then one summary per group.
 private struct StatsReader {
-    let connection: Connection
+    let connection: Database
     let query: StatsQuery
 
     private var groupColumn: String { query.grouping == .job ? "job" : "lifecycle" }

@@ -9,19 +9,23 @@ extension Store {
 
 /// The checks of `Ledger.verify()`, each one SQL query over the file.
 private struct Verifier {
-    let connection: Connection
+    let connection: Database
     let limit: Int
     var problems: [LedgerProblem] = []
     var isTruncated = false
 
-    init(connection: Connection, limit: Int) {
+    init(connection: Database, limit: Int) {
         self.connection = connection
         self.limit = max(1, limit)
     }
 
     mutating func run() throws -> VerificationReport {
-        try checkIntegrity()
-        try checkSchema()
+        if let sqlite = connection.sqlite {
+            try checkIntegrity()
+            try checkSchema(of: sqlite)
+        } else {
+            for detail in try connection.remoteSchemaProblems() { report(.schema, detail) }
+        }
         try checkHistoryChains()
         try checkRunsFollowTheirHistory()
         try checkReferencesAndValues()
@@ -64,16 +68,17 @@ private struct Verifier {
 
     /// Rows of a query, each as text values (NULL as nil).
     private func rows(_ sql: String) throws -> [[String?]] {
-        try Self.rows(sql, on: connection)
+        try connection.prepare(sql).fetchAll { row in (0..<row.columnCount).map { row.optionalString(at: $0) } }
     }
 
     // MARK: - The checks
 
     private mutating func checkIntegrity() throws {
-        for row in try rows("PRAGMA integrity_check") where row.first != "ok" {
+        guard let file = connection.sqlite else { return }
+        for row in try Self.rows("PRAGMA integrity_check", on: file) where row.first != "ok" {
             report(.integrity, "SQLite's integrity check: \(row.first.flatMap { $0 } ?? "?").")
         }
-        for row in try rows("PRAGMA foreign_key_check") {
+        for row in try Self.rows("PRAGMA foreign_key_check", on: file) {
             report(
                 .foreignKey,
                 "A row of \(row[0] ?? "?") (rowid \(row[1] ?? "?")) refers to a missing row of \(row[2] ?? "?").")
@@ -82,14 +87,14 @@ private struct Verifier {
 
     /// Compares the file's triggers, views, tables, indexes and built-in lifecycles with a
     /// ledger made fresh from this library's migrations.
-    private mutating func checkSchema() throws {
+    private mutating func checkSchema(of file: Connection) throws {
         let reference = try Connection(path: ":memory:", mode: .readWrite(create: true))
         try Migrator().migrate(reference)
         let objects = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
         let expected = try Self.rows(objects, on: reference)
         var actual: [String: String?] = [:]
         var actualTypes: [String: String] = [:]
-        for row in try rows(objects) {
+        for row in try Self.rows(objects, on: file) {
             actual[row[1] ?? ""] = row[2]
             actualTypes[row[1] ?? ""] = row[0] ?? ""
         }
@@ -125,7 +130,7 @@ private struct Verifier {
         ]
         for sql in definitions {
             let want = Dictionary(try Self.rows(sql, on: reference).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
-            let have = Dictionary(try rows(sql).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
+            let have = Dictionary(try Self.rows(sql, on: file).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
             for (key, value) in want.sorted(by: { $0.key < $1.key }) {
                 guard let found = have[key] else {
                     report(.builtinLifecycle, "The built-in \(key) is missing.")

@@ -8,7 +8,7 @@
 /// commits. Statements come from the connection's cache, so each is prepared once per
 /// connection, except the one-off queries of `verify` and `prune`.
 struct Store {
-    let connection: Connection
+    let connection: Database
 
     // MARK: - Runs
 

@@ -1,4 +1,5 @@
 import RunLedger
+import RunLedgerPostgres
 
 /// The exit codes (sysexits, as the exit-code table in README's command-line section lists
 /// them), and which error gets which.
@@ -43,5 +44,31 @@ enum ExitStatus {
         default:
             "Internal error: \(error.description)."
         }
+    }
+
+    /// A PostgreSQL failure: a server that cannot be reached or refuses the connection is an
+    /// I/O error; a serialization failure, a deadlock or a lock timeout that outlived the
+    /// library's retries is temporary; anything else is internal.
+    static func of(_ error: PostgresError) -> Int32 {
+        guard let state = error.sqlState else { return ioError }
+        if error.isTransient || state == "55P03" { return tempFail }
+        if state.hasPrefix("08") || state.hasPrefix("28") || state.hasPrefix("3D") || state == "42501" {
+            return ioError
+        }
+        return software
+    }
+
+    /// One plain sentence for a PostgreSQL failure.
+    static func sentence(for error: PostgresError) -> String {
+        guard let state = error.sqlState else { return "The PostgreSQL server cannot be reached: \(error.message)." }
+        if error.isTransient || state == "55P03" {
+            return
+                "Another session held the ledger's rows past the lock timeout; try again (PostgreSQL: \(error.message))."
+        }
+        if state == "42501" { return "The role may not do this (PostgreSQL: \(error.message))." }
+        if state.hasPrefix("08") || state.hasPrefix("28") || state.hasPrefix("3D") {
+            return "The PostgreSQL server refused the connection: \(error.message)."
+        }
+        return "Internal error: \(error.description)."
     }
 }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import RunLedger
+import RunLedgerPostgres
 
 /// Options every command takes: which ledger, and how to open it.
 struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: ArgumentHelp("The ledger file (default: $RUNLEDGER_DB, else ./runledger.db).", valueName: "path"))
+        help: ArgumentHelp(
+            "The ledger: a SQLite file, or a PostgreSQL database as postgresql://user@host:port/db (default: $RUNLEDGER_DB, else ./runledger.db).",
+            valueName: "path|uri"))
     var db: String?
 
     @Option(
@@ -46,13 +49,14 @@ struct GlobalOptions: ParsableArguments {
         return "\(user)@\(ProcessInfo.processInfo.hostName)"
     }
 
-    /// Opens the ledger. Reading commands pass `.readOnly`, which refuses a missing file.
+    /// Opens the ledger: a PostgreSQL database for a `postgresql://` or `postgres://` URI,
+    /// else a SQLite file. Reading commands pass `.readOnly`, which refuses a missing ledger.
     func open(_ mode: Ledger.Configuration.Mode) throws -> Ledger {
-        try Ledger(
-            path: path,
-            configuration: Ledger.Configuration(
-                mode: mode, durability: durability, busyTimeout: .milliseconds(Int64(busyTimeout * 1000)),
-                actor: resolvedActor))
+        let configuration = Ledger.Configuration(
+            mode: mode, durability: durability, busyTimeout: .milliseconds(Int64(busyTimeout * 1000)),
+            actor: resolvedActor)
+        if Ledger.isPostgresURI(path) { return try Ledger(postgres: path, configuration: configuration) }
+        return try Ledger(path: path, configuration: configuration)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunLedger
+import RunLedgerPostgres
 
 /// The `runledger` command: the root, its subcommands, and the one place where errors become
 /// exit codes.
@@ -59,6 +60,8 @@ struct RunLedgerCommand: ParsableCommand {
         } catch let error as LedgerError {
             fail(error.description, code: ExitStatus.of(error))
         } catch let error as SQLiteError {
+            fail(ExitStatus.sentence(for: error), code: ExitStatus.of(error))
+        } catch let error as PostgresError {
             fail(ExitStatus.sentence(for: error), code: ExitStatus.of(error))
         } catch let error as CLIError {
             fail(error.message, code: error.code)

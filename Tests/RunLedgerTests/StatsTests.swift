@@ -150,10 +150,9 @@ struct StatsTests {
                 try ledger.transition(run.id, to: "COMPLETED", at: Timestamp(rawValue: Self.t0.rawValue + duration))
             }
             let buckets = try ledger.read { connection in
-                let statement = try connection.prepare(
-                    "SELECT total_us, bucket FROM stats_run_durations WHERE job = 'b'")
                 var buckets: [Int64: Int64] = [:]
-                while try statement.step() { buckets[statement.int64(at: 0)] = statement.int64(at: 1) }
+                try connection.prepare("SELECT total_us, bucket FROM stats_run_durations WHERE job = 'b'")
+                    .forEachRow { buckets[$0.int64(at: 0)] = $0.int64(at: 1) }
                 return buckets
             }
             for duration in durations {

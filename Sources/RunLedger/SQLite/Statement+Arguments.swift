@@ -8,37 +8,46 @@
 protocol SQLBindable {
     /// Binds the value to the one-based parameter `index` of `statement`.
     func bind(to statement: Statement, at index: Int32)
+    /// The value, for an engine that takes its arguments as a list (``Query``).
+    var sqlValue: SQLValue { get }
 }
 
 extension Int64: SQLBindable {
     func bind(to statement: Statement, at index: Int32) { statement.bind(self, at: index) }
+    var sqlValue: SQLValue { .integer(self) }
 }
 
 extension Int: SQLBindable {
     func bind(to statement: Statement, at index: Int32) { statement.bind(Int64(self), at: index) }
+    var sqlValue: SQLValue { .integer(Int64(self)) }
 }
 
 extension Bool: SQLBindable {
     /// Binds 1 or 0, as SQLite stores booleans.
     func bind(to statement: Statement, at index: Int32) { statement.bind(Int64(self ? 1 : 0), at: index) }
+    var sqlValue: SQLValue { .integer(self ? 1 : 0) }
 }
 
 extension Double: SQLBindable {
     func bind(to statement: Statement, at index: Int32) { statement.bind(self, at: index) }
+    var sqlValue: SQLValue { .real(self) }
 }
 
 extension String: SQLBindable {
     func bind(to statement: Statement, at index: Int32) { statement.bind(self, at: index) }
+    var sqlValue: SQLValue { .text(self) }
 }
 
 extension SQLValue: SQLBindable {
     func bind(to statement: Statement, at index: Int32) { statement.bind(self, at: index) }
+    var sqlValue: SQLValue { self }
 }
 
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     func bind(to statement: Statement, at index: Int32) {
         if let self { self.bind(to: statement, at: index) } else { statement.bind(SQLValue.null, at: index) }
     }
+    var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
 
 extension Statement {

@@ -58,17 +58,25 @@ public final class PGConnection {
 
     /// Runs one statement with parameters (`$1`, `$2`...; nil sends NULL) and returns its rows.
     ///
-    /// The statement is prepared on first use and kept, under a name of this connection, for
-    /// the next calls with the same SQL.
+    /// With `prepare` (the default), the statement is prepared on first use and kept, under a
+    /// name of this connection, for the next calls with the same SQL; without, it is sent
+    /// with its parameters once (`PQexecParams`), for SQL that runs once. Either way the
+    /// text is one statement: the server refuses several.
     ///
     /// - Throws: ``PostgresError`` when the server refuses the statement.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PGResult {
-        let name = try preparedName(of: sql, parameterCount: parameters.count)
+    public func query(_ sql: String, _ parameters: [String?] = [], prepare: Bool = true) throws(PostgresError)
+        -> PGResult
+    {
+        let name = prepare ? try preparedName(of: sql, parameterCount: parameters.count) : nil
         let values = parameters.map { $0.flatMap { strdup($0) } }
         defer { for value in values { free(value) } }
         let result = values.map { $0.map { UnsafePointer($0) } }.withUnsafeBufferPointer { pointers in
-            PQexecPrepared(handle, name, Int32(pointers.count), pointers.baseAddress, nil, nil, 0)
+            if let name {
+                PQexecPrepared(handle, name, Int32(pointers.count), pointers.baseAddress, nil, nil, 0)
+            } else {
+                PQexecParams(handle, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
+            }
         }
         return try check(result, sql: sql)
     }

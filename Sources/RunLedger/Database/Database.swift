@@ -1,0 +1,243 @@
+/// The connection a ``Store`` works through: a SQLite file's (`SQLite/`, the library's own
+/// engine) or a server's, through ``RemoteConnection`` (PostgreSQL, in the RunLedgerPostgres
+/// target, so that a program using only SQLite links no PostgreSQL client).
+///
+/// It offers what the store needs and nothing engine-specific: statements (``Query``) that
+/// take their arguments by position, transactions, and a savepoint around each write of a
+/// batch. The SQL the store writes is the same on both engines where the engines agree, and
+/// chosen by ``engine`` where they do not.
+final class Database {
+    /// How a transaction takes its locks.
+    enum TransactionKind {
+        /// For reads: one consistent snapshot (SQLite `BEGIN DEFERRED`; PostgreSQL
+        /// `REPEATABLE READ, READ ONLY`).
+        case read
+        /// For writes (SQLite `BEGIN IMMEDIATE`: the write lock at once; PostgreSQL `READ
+        /// COMMITTED`, where the rules lock the rows they check).
+        case write
+    }
+
+    private enum Storage {
+        case sqlite(Connection)
+        case remote(any RemoteConnection)
+    }
+
+    private let storage: Storage
+    /// The engine behind the connection.
+    let engine: Ledger.Engine
+    /// What a remote statement returned last: the first column of its first row (an
+    /// `INSERT … RETURNING` key) and the number of rows it changed.
+    fileprivate(set) var lastReturned: (key: Int64, changes: Int64) = (0, 0)
+
+    init(sqlite connection: Connection) {
+        storage = .sqlite(connection)
+        engine = .sqlite
+    }
+
+    init(remote connection: any RemoteConnection) {
+        storage = .remote(connection)
+        engine = connection.engine
+    }
+
+    /// The SQLite connection, when the ledger is a file.
+    var sqlite: Connection? {
+        if case .sqlite(let connection) = storage { return connection }
+        return nil
+    }
+
+    /// Where the ledger is: the file's path, or the server's URI without its password.
+    var location: String {
+        switch storage {
+        case .sqlite(let connection): connection.path
+        case .remote(let connection): connection.location
+        }
+    }
+
+    // MARK: - Statements
+
+    /// The statement for `sql`, prepared once per connection (library SQL only: the cache
+    /// grows with each distinct text).
+    func cached(_ sql: String) throws -> Query {
+        switch storage {
+        case .sqlite(let connection): Query(target: .sqlite(try connection.cached(sql)))
+        case .remote(let connection): Query(target: .remote(connection, sql, self))
+        }
+    }
+
+    /// A statement prepared for one use (SQLite; a server prepares nothing for it).
+    func prepare(_ sql: String) throws -> Query {
+        switch storage {
+        case .sqlite(let connection): Query(target: .sqlite(try connection.prepare(sql)))
+        case .remote(let connection): Query(target: .remote(connection, sql, self, oneOff: true))
+        }
+    }
+
+    /// Runs statements that take no arguments and whose rows are not needed.
+    func execute(_ sql: String) throws {
+        switch storage {
+        case .sqlite(let connection): try connection.execute(sql)
+        case .remote(let connection): try connection.execute(script: sql)
+        }
+    }
+
+    /// `sql` with a `RETURNING` clause for the key `column` where the engine needs one to
+    /// report it: read it with ``lastInsertRowID`` after running the statement.
+    func returning(_ sql: String, _ column: String) -> String {
+        engine == .sqlite ? sql : sql + " RETURNING " + column
+    }
+
+    /// The key of the row the last INSERT made (SQLite's rowid; on a server, what its
+    /// `RETURNING` clause returned, see ``returning(_:_:)``).
+    var lastInsertRowID: Int64 {
+        switch storage {
+        case .sqlite(let connection): connection.lastInsertRowID
+        case .remote: lastReturned.key
+        }
+    }
+
+    /// The number of rows the last statement changed.
+    var changes: Int64 {
+        switch storage {
+        case .sqlite(let connection): connection.changes
+        case .remote: lastReturned.changes
+        }
+    }
+
+    /// What a server's engine finds wrong with the ledger's schema: rules missing, disabled
+    /// or altered (SQLite's file is compared with a fresh one by `verify` itself).
+    func remoteSchemaProblems() throws -> [String] {
+        guard case .remote(let connection) = storage else { return [] }
+        return try connection.schemaProblems()
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
+    /// rethrows its error.
+    func transaction<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
+        switch storage {
+        case .sqlite(let connection):
+            return try connection.transaction(kind == .write ? .immediate : .deferred, body)
+        case .remote(let connection):
+            try connection.execute(
+                script: kind == .write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            let result: T
+            do {
+                result = try body()
+                try connection.execute(script: "COMMIT")
+            } catch {
+                try? connection.execute(script: "ROLLBACK")
+                throw error
+            }
+            return result
+        }
+    }
+
+    /// Runs one write of a batch so that, refused, it leaves nothing behind and the batch can
+    /// go on. SQLite undoes a failed statement by itself and keeps the transaction, so a
+    /// write that is one statement needs nothing; PostgreSQL aborts the whole transaction on
+    /// any error, so there each write is a savepoint.
+    func atomically<T>(_ body: () throws -> T) throws -> T {
+        guard case .remote(let connection) = storage else { return try body() }
+        try connection.execute(script: "SAVEPOINT runledger_write")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? connection.execute(script: "ROLLBACK TO SAVEPOINT runledger_write; RELEASE SAVEPOINT runledger_write")
+            throw error
+        }
+        try connection.execute(script: "RELEASE SAVEPOINT runledger_write")
+        return result
+    }
+
+    /// Runs a remote statement and keeps what ``lastInsertRowID`` and ``changes`` report.
+    fileprivate func run(
+        _ connection: any RemoteConnection, _ sql: String, _ arguments: [SQLValue], oneOff: Bool
+    ) throws -> RemoteRows {
+        let result = try connection.query(sql, arguments, prepare: !oneOff)
+        lastReturned = (result.rows.first?.first.flatMap { $0.flatMap { Int64($0) } } ?? 0, result.affectedRows)
+        return result
+    }
+}
+
+@available(*, unavailable)
+extension Database: Sendable {}
+
+/// A connection to a database server holding a ledger: what an engine outside this target
+/// (PostgreSQL, in RunLedgerPostgres) implements so that the library's ``Store`` can use it.
+package protocol RemoteConnection: AnyObject {
+    /// The server's engine.
+    var engine: Ledger.Engine { get }
+    /// Where the ledger is, for messages: a URI without its password.
+    var location: String { get }
+    /// Runs one statement with arguments bound by position (`?` or `?N` in the SQL) and
+    /// returns its rows as text. With `prepare`, the server keeps the statement for the next
+    /// call with the same text.
+    func query(_ sql: String, _ arguments: [SQLValue], prepare: Bool) throws -> RemoteRows
+    /// Runs statements that take no arguments.
+    func execute(script: String) throws
+    /// What is wrong with the ledger's schema: rules missing, disabled or altered, each
+    /// described in a sentence. Runs inside the caller's read transaction.
+    func schemaProblems() throws -> [String]
+}
+
+/// The rows a remote statement returned, as text (NULL as nil), and how many rows it changed.
+package struct RemoteRows {
+    /// What a column's text stands for.
+    package enum Kind: Sendable {
+        case integer, real, text
+    }
+
+    package var columns: [String]
+    /// One per column.
+    package var kinds: [Kind]
+    package var rows: [[String?]]
+    package var affectedRows: Int64
+
+    package init(columns: [String], kinds: [Kind], rows: [[String?]], affectedRows: Int64) {
+        self.columns = columns
+        self.kinds = kinds
+        self.rows = rows
+        self.affectedRows = affectedRows
+    }
+}
+
+/// An error of an engine that carries a rule's refusal: SQLite's trigger error, PostgreSQL's
+/// SQLSTATE RL000. The message is `runledger:<tag>: <sentence>` on both.
+package protocol EngineError: Error {
+    /// The rule's message, when the error is a refusal by one of the ledger's rules.
+    var refusalMessage: String? { get }
+    /// Whether a CHECK of JSON metadata failed.
+    var isInvalidJSON: Bool { get }
+    /// Whether retrying the whole transaction may succeed (a serialization failure or a
+    /// deadlock on a server).
+    var isTransient: Bool { get }
+    /// The engine's message when the error is the statement's own fault (bad SQL, a bad
+    /// argument to a function), for ``Ledger/query(_:)``.
+    var invalidQueryMessage: String? { get }
+    /// What was refused, when a read-only transaction refused a write.
+    var readOnlyRefusal: String? { get }
+}
+
+extension SQLiteError: EngineError {
+    package var refusalMessage: String? {
+        extendedCode == .constraintTrigger && message.hasPrefix("runledger:") ? message : nil
+    }
+    package var isInvalidJSON: Bool { extendedCode == .constraintCheck && message.contains("json_valid") }
+    package var isTransient: Bool { false }
+    package var invalidQueryMessage: String? { code == .error ? message : nil }
+    package var readOnlyRefusal: String? { code == .readOnly ? message : nil }
+}
+
+// MARK: - Running remote statements
+
+extension Query {
+    /// Runs the statement on its server; the rows as text.
+    func runRemote(_ arguments: [SQLValue]) throws -> RemoteRows {
+        guard case .remote(let connection, let sql, let database, let oneOff) = target else {
+            preconditionFailure("a SQLite statement run as a remote one")
+        }
+        return try database.run(connection, sql, arguments, oneOff: oneOff)
+    }
+}
