@@ -5,7 +5,8 @@ extension Store {
         runID: String, kind: String, at: Timestamp, actor: String?, reason: String?, metadata: String?
     ) throws -> Int64 {
         try connection.cached(
-            "INSERT INTO run_annotations (run_id, at, kind, actor, reason, meta) VALUES (?, ?, ?, ?, ?, ?)"
+            connection.returning(
+                "INSERT INTO run_annotations (run_id, at, kind, actor, reason, meta) VALUES (?, ?, ?, ?, ?, ?)", "id")
         ).execute(runID, at.rawValue, kind, actor, reason, metadata)
         return connection.lastInsertRowID
     }

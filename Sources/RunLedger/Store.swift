@@ -147,17 +147,19 @@ struct Store {
             .fetchOne(runID) { CanonicalType(rawValue: $0.string(at: 0)) } ?? nil
     }
 
+    static let insertRunSQL = """
+        INSERT INTO runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt, parent_id, meta,
+                          max_retries, scheduled_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Inserts a run; the triggers record its first state. Returns its key.
     func insertRun(
         id: String, job: String, lifecycle: String, state: String?, at: Timestamp, actor: String?, reason: String?,
         attempt: Int, parentID: String?, maxRetries: Int?, scheduledAt: Timestamp?, metadata: String?
     ) throws -> Int64 {
         try connection.cached(
-            """
-            INSERT INTO runs (id, job, lifecycle, state, created_at, created_by, created_reason, attempt, parent_id, meta,
-                              max_retries, scheduled_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
+            connection.returning(Self.insertRunSQL, "num")
         ).execute(
             id, job, lifecycle, state, at.rawValue, actor, reason, attempt, parentID, metadata, maxRetries,
             scheduledAt?.rawValue)
@@ -263,16 +265,18 @@ struct Store {
         try connection.cached(Self.changeByRequestKey).fetchOne(requestKey) { Self.decodeChange($0) }
     }
 
+    static let insertChangeSQL = """
+        INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Appends a change to the run's history; the triggers check it. Returns its `seq`.
     func insertChange(
         runNum: Int64, from: String, to: String, at: Timestamp, action: String?, actor: String?, reason: String?,
         metadata: String?, outcome: String?, requestKey: String?
     ) throws -> Int64 {
         try connection.cached(
-            """
-            INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
+            connection.returning(Self.insertChangeSQL, "seq")
         ).execute(runNum, from, to, at.rawValue, action, actor, reason, metadata, outcome, requestKey)
         return connection.lastInsertRowID
     }
