@@ -41,6 +41,7 @@ extension Ledger {
             }
             _ = try Ledger(path: archive, configuration: Configuration(durability: configuration.durability))
         }
+        if engine != .sqlite, let archive { return try pruneToArchive(cutoff, archive: archive, actor: actor) }
         // ATTACH cannot run inside a transaction: the prune attaches, then begins its own.
         return try withConnection { connection in
             let store = Store(connection: connection)
@@ -49,6 +50,36 @@ extension Ledger {
             return try connection.transaction(.write) {
                 try store.prune(terminalBefore: cutoff, archive: archive, actor: actor)
             }
+        }
+    }
+
+    /// A prune with an archive on a server, which cannot attach a SQLite file: the runs are
+    /// copied into the archive first (each committed there, through the archive's rules, as
+    /// ``copy(to:batchSize:)`` copies), then removed here in one transaction. Interrupted
+    /// between the two, the archive holds runs still here, which the next prune finds
+    /// already copied.
+    private func pruneToArchive(_ cutoff: Timestamp, archive: String, actor: String?) throws -> PruneReport {
+        let archiveLedger = try Ledger(
+            path: archive, configuration: Configuration(durability: configuration.durability))
+        let runs = try read { try Store(connection: $0).prunable(before: cutoff) }
+        for chunk in stride(from: 0, to: runs.count, by: 500).map({ runs[$0..<min($0 + 500, runs.count)] }) {
+            let records = try read { database in
+                let store = Store(connection: database)
+                return try chunk.compactMap { try store.runRecord(num: $0.num) }
+            }
+            try archiveLedger.write { database in
+                let store = Store(connection: database)
+                for record in records {
+                    do {
+                        _ = try store.write(record)
+                    } catch let error as any EngineError {
+                        throw Refusal.generic(error)
+                    }
+                }
+            }
+        }
+        return try write {
+            try Store(connection: $0).prune(runs, terminalBefore: cutoff, archive: archive, actor: actor)
         }
     }
 }

@@ -31,6 +31,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another ledger rule refused the statement; `rule` is the trigger's tag
     /// (``Rule/appendOnly``, ``Rule/lifecycleInUse``...), `message` its text.
     case ruleViolation(rule: Rule, message: String)
+    /// A run being copied (``Ledger/copy(to:batchSize:)``) is in the target already with
+    /// another history, or cannot be carried as it is.
+    case copyConflict(runID: String, reason: String)
     /// The path names no ledger file (or an empty one), and the ledger was opened without
     /// creating one.
     case noSuchLedger(path: String)
@@ -107,10 +110,16 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Invalid \(name): \(reason)."
         case .ruleViolation(let rule, let message):
             return "The ledger refused the change (\(rule.rawValue)): \(message)."
+        case .copyConflict(let runID, let reason):
+            return "Run \(runID) cannot be copied: \(reason)."
+        case .noSuchLedger(let path) where path.contains("://"):
+            return "No ledger in the database at \(path) (its schema holds no tables); runledger init creates one."
         case .noSuchLedger(let path):
             return "No ledger file at \(path) (missing or empty); runledger init creates one."
         case .cannotOpen(let path, let reason):
             return "Cannot open \(path) as a ledger: \(reason)."
+        case .notALedger(let path) where path.contains("://"):
+            return "The schema at \(path) holds tables but not a runledger ledger."
         case .notALedger(let path):
             return "\(path) is an SQLite database but not a runledger ledger."
         case .schemaTooNew(let path, let version, let supported):

@@ -18,6 +18,21 @@ extension Store {
     func prune(terminalBefore cutoff: Timestamp, archive: String?, actor: String?) throws -> PruneReport {
         try Pruner(connection: connection, cutoff: cutoff, archive: archive, actor: actor).run()
     }
+
+    /// The runs a prune at `cutoff` would remove, by key and id, in the order recorded.
+    func prunable(before cutoff: Timestamp) throws -> [(num: Int64, id: String)] {
+        try Pruner(connection: connection, cutoff: cutoff, archive: nil, actor: nil).prunable().runs
+    }
+
+    /// Removes these runs, which a prune at `cutoff` would remove and which were copied to
+    /// `archive` first (on a server, whose archive file cannot be attached), and records the
+    /// prune. A run in the list that a prune would no longer remove stays.
+    func prune(
+        _ runs: [(num: Int64, id: String)], terminalBefore cutoff: Timestamp, archive: String, actor: String?
+    ) throws -> PruneReport {
+        try Pruner(connection: connection, cutoff: cutoff, archive: archive, actor: actor).run(
+            only: Set(runs.map(\.num)))
+    }
 }
 
 /// The steps of a prune, inside its transaction.
@@ -27,8 +42,9 @@ private struct Pruner {
     let archive: String?
     let actor: String?
 
-    func run() throws -> PruneReport {
-        // Terminal runs that ended before the cutoff, less every run linked to one that stays.
+    /// Terminal runs that ended before the cutoff, less every run linked to one that stays;
+    /// and how many were kept.
+    func prunable() throws -> (runs: [(num: Int64, id: String)], kept: Int) {
         let runs = try connection.prepare(
             """
             WITH RECURSIVE keep (id) AS (
@@ -48,8 +64,17 @@ private struct Pruner {
             (num: row.int64(at: 0), id: row.string(at: 1), keep: row.int64(at: 2) != 0)
         }
         let prunable = runs.filter { !$0.keep }.map { (num: $0.num, id: $0.id) }
-        let kept = runs.count - prunable.count
-        if archive != nil {
+        return (prunable, runs.count - prunable.count)
+    }
+
+    /// Prunes: copies to the attached archive (SQLite), records the prune, deletes. With
+    /// `only`, removes only those of the prunable runs (already copied to an archive).
+    func run(only: Set<Int64>? = nil) throws -> PruneReport {
+        var (prunable, kept) = try prunable()
+        if let only {
+            kept += prunable.count(where: { !only.contains($0.num) })
+            prunable = prunable.filter { only.contains($0.num) }
+        } else if archive != nil {
             for run in prunable { try copyToArchive(run) }
         }
         let changes = try historyRows(of: prunable)
@@ -65,10 +90,13 @@ private struct Pruner {
     /// How many history rows these runs have.
     private func historyRows(of runs: [(num: Int64, id: String)]) throws -> Int {
         guard !runs.isEmpty else { return 0 }
-        let nums = "[" + runs.map { String($0.num) }.joined(separator: ",") + "]"
-        return try connection.prepare(
-            "SELECT count(*) FROM state_changes WHERE run_num IN (SELECT value FROM json_each(?))"
-        ).fetchOne(nums) { Int($0.int64(at: 0)) } ?? 0
+        let nums = runs.map { String($0.num) }.joined(separator: ",")
+        let sql =
+            connection.engine == .sqlite
+            ? "SELECT count(*) FROM state_changes WHERE run_num IN (SELECT value FROM json_each(?))"
+            : "SELECT count(*) FROM state_changes WHERE run_num = ANY (CAST(? AS bigint[]))"
+        let list = connection.engine == .sqlite ? "[" + nums + "]" : "{" + nums + "}"
+        return try connection.prepare(sql).fetchOne(list) { Int($0.int64(at: 0)) } ?? 0
     }
 
     /// Copies one run into the attached archive ledger, unless it is there already: the run

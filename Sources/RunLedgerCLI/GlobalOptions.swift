@@ -52,6 +52,11 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the ledger: a PostgreSQL database for a `postgresql://` or `postgres://` URI,
     /// else a SQLite file. Reading commands pass `.readOnly`, which refuses a missing ledger.
     func open(_ mode: Ledger.Configuration.Mode) throws -> Ledger {
+        try open(mode, at: path)
+    }
+
+    /// Opens the ledger at `path` (a file, or a PostgreSQL URI) with these options.
+    func open(_ mode: Ledger.Configuration.Mode, at path: String) throws -> Ledger {
         let configuration = Ledger.Configuration(
             mode: mode, durability: durability, busyTimeout: .milliseconds(Int64(busyTimeout * 1000)),
             actor: resolvedActor)

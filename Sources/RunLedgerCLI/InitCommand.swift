@@ -4,13 +4,17 @@ import RunLedger
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the ledger file, or migrate its schema.",
+        abstract: "Create the ledger, or migrate its schema.",
         discussion: """
             An existing ledger is migrated to this version's schema. Safe to run again: an \
-            up-to-date ledger is left as it is.
+            up-to-date ledger is left as it is. On PostgreSQL the ledger is made in the \
+            connection's current schema (search_path; `public` unless the URI or the role \
+            picks another), which must hold no other tables; the role needs CREATE on it. \
+            Several hosts running init at once make one ledger.
 
-            Example:
+            Examples:
               runledger --db runs.db init
+              runledger --db postgresql://ops@db.internal:5432/runs init
             """
     )
 

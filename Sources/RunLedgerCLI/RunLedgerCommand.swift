@@ -9,9 +9,9 @@ import RunLedgerPostgres
 struct RunLedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runledger",
-        abstract: "Record every run and its state changes in one SQLite file.",
+        abstract: "Record every run and its state changes, in SQLite or PostgreSQL.",
         discussion: """
-            The ledger file refuses illegal state changes itself, whichever client writes. \
+            The ledger refuses illegal state changes itself, whichever client writes. \
             Built-in lifecycles: canonical, databricks, openlineage, opencue, domino, prefect.
 
             Examples:
@@ -21,7 +21,7 @@ struct RunLedgerCommand: ParsableCommand {
               runledger transition "$id" Running --expect Pending
               runledger history "$id"
 
-            The ledger is --db <path>, else $RUNLEDGER_DB, else ./runledger.db.
+            The ledger is --db <path|postgresql://...>, else $RUNLEDGER_DB, else ./runledger.db.
             Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, \
             70 internal error, 74 I/O error or corrupt file, 75 try again (busy, expected-state conflict).
             """,
@@ -45,6 +45,7 @@ struct RunLedgerCommand: ParsableCommand {
                 name: "Maintain",
                 subcommands: [
                     InitCommand.self, VerifyCommand.self, SweepCommand.self, PruneCommand.self, JobsCommand.self,
+                    CopyCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.
             CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self]),

@@ -4,7 +4,7 @@ import RunLedger
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every ledger rule and SQLite's integrity.",
+        abstract: "Check every rule, and that the rules are in place.",
         discussion: """
             Finds what a client that dropped or bypassed the triggers may have written: \
             history rows that do not chain or break their lifecycle, runs whose state does not \

@@ -15,9 +15,9 @@ struct RootHelpTests {
     }
 
     static let expected = #"""
-        OVERVIEW: Record every run and its state changes in one SQLite file.
+        OVERVIEW: Record every run and its state changes, in SQLite or PostgreSQL.
 
-        The ledger file refuses illegal state changes itself, whichever client writes.
+        The ledger refuses illegal state changes itself, whichever client writes.
         Built-in lifecycles: canonical, databricks, openlineage, opencue, domino,
         prefect.
 
@@ -28,16 +28,18 @@ struct RootHelpTests {
           runledger transition "$id" Running --expect Pending
           runledger history "$id"
 
-        The ledger is --db <path>, else $RUNLEDGER_DB, else ./runledger.db.
+        The ledger is --db <path|postgresql://...>, else $RUNLEDGER_DB, else
+        ./runledger.db.
         Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, 70
         internal error, 74 I/O error or corrupt file, 75 try again (busy,
         expected-state conflict).
 
-        USAGE: runledger [--db <path>] [--durability <level>] [--busy-timeout <seconds>] [--actor <name>] <subcommand>
+        USAGE: runledger [--db <path|uri>] [--durability <level>] [--busy-timeout <seconds>] [--actor <name>] <subcommand>
 
         OPTIONS:
-          --db <path>             The ledger file (default: $RUNLEDGER_DB, else
-                                  ./runledger.db).
+          --db <path|uri>         The ledger: a SQLite file, or a PostgreSQL database
+                                  as postgresql://user@host:port/db (default:
+                                  $RUNLEDGER_DB, else ./runledger.db).
           --durability <level>    Commit durability: full survives power loss, normal
                                   only process crashes. (values: full, normal; default:
                                   full)
@@ -65,11 +67,12 @@ struct RootHelpTests {
           lifecycles              List the lifecycles, show one, or define your own.
 
         MAINTAIN SUBCOMMANDS:
-          init                    Create the ledger file, or migrate its schema.
-          verify                  Check every ledger rule and SQLite's integrity.
+          init                    Create the ledger, or migrate its schema.
+          verify                  Check every rule, and that the rules are in place.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
           prune                   Remove runs that ended before a time, with history.
           jobs                    Show or set jobs' limits of concurrently active runs.
+          copy                    Copy a whole ledger into another, through its rules.
 
         EXCHANGE SUBCOMMANDS:
           import                  Import run events from another system.

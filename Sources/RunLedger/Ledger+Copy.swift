@@ -1,0 +1,97 @@
+/// What ``Ledger/copy(to:batchSize:)`` carried.
+public struct CopyReport: Sendable, Hashable {
+    /// Runs recorded in the target.
+    public var runs: Int
+    /// Runs that were in the target with part of their history, now completed.
+    public var extended: Int
+    /// Runs that were in the target whole already.
+    public var unchanged: Int
+    /// History rows and annotations written (rows the target's rules wrote themselves, as
+    /// the source's did, are not counted).
+    public var written: Int
+    /// Lifecycles defined in the target (the built-in ones are there already).
+    public var lifecycles: Int
+    /// Job limits set in the target.
+    public var limits: Int
+    /// The target's ``Ledger/verify(limit:)`` after the copy.
+    public var verification: VerificationReport
+}
+
+extension Ledger {
+    /// Copies the whole ledger into `target`, through the target's own rules: its lifecycles
+    /// that are not built in, then every run in the order it was recorded (the run in its
+    /// first state, its upstreams, its heartbeat, each later change with its time, actor,
+    /// reason, outcome and request key, its annotations), then its job limits; then verifies
+    /// the target.
+    ///
+    /// This is how a ledger moves between engines (`runledger copy --from runs.db --to
+    /// postgresql://…`, and back): the target's triggers check every row as they check any
+    /// client's, and write again what they wrote in the source (a skip at a job's limit, a
+    /// release passed on by an upstream's end), which the copy recognizes. History rows get
+    /// the target's `seq` numbers, in the same order. A run already in the target must begin
+    /// with the same history; its missing rows are added, so an interrupted copy, or one of
+    /// a source still being written, can be run again to bring the target up to date.
+    /// Limits are set last, so that they judge no run twice. Prune records stay behind.
+    ///
+    /// ```swift
+    /// let file = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly))
+    /// let report = try file.copy(to: try Ledger(postgres: "postgresql://ops@db/runs"))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - target: The ledger to copy into (any engine).
+    ///   - batchSize: Runs written per transaction of the target.
+    /// - Returns: What was carried, and the target's verification.
+    /// - Throws: ``LedgerError/copyConflict(runID:reason:)`` for a run the target holds with
+    ///   another history; the target's refusal of a row (a source whose rows break the rules,
+    ///   which `verify` would report there). Everything committed before stays: run it again.
+    public func copy(to target: Ledger, batchSize: Int = 500) throws -> CopyReport {
+        guard target !== self, target.path != path || target.engine != engine else {
+            throw LedgerError.invalidArgument(name: "copy target", reason: "it is the ledger itself")
+        }
+        guard batchSize >= 1 else { throw LedgerError.invalidArgument(name: "batch size", reason: "it is below 1") }
+        var report = CopyReport(
+            runs: 0, extended: 0, unchanged: 0, written: 0, lifecycles: 0, limits: 0,
+            verification: VerificationReport(runs: 0, changes: 0, problems: [], isTruncated: false))
+        let existing = Set(try target.lifecycles().map(\.name))
+        for lifecycle in try lifecycles() where !lifecycle.isBuiltin && !existing.contains(lifecycle.name) {
+            try target.define(lifecycle)
+            report.lifecycles += 1
+        }
+        var after: Int64 = 0
+        while true {
+            let page = try read { try Store(connection: $0).runRecords(after: after, limit: batchSize) }
+            guard let last = page.last else { break }
+            let outcomes = try target.write { database in
+                let store = Store(connection: database)
+                return try page.map { record in
+                    do {
+                        return try store.write(record)
+                    } catch let error as any EngineError {
+                        throw Refusal.generic(error)
+                    }
+                }
+            }
+            for outcome in outcomes {
+                switch outcome {
+                case .created(let written):
+                    report.runs += 1
+                    report.written += written
+                case .extended(let written):
+                    report.extended += 1
+                    report.written += written
+                case .present: report.unchanged += 1
+                }
+            }
+            after = last.num
+        }
+        for limit in try concurrencyLimits() {
+            try target.write {
+                try Store(connection: $0).setLimit(job: limit.job, maxActive: limit.maxActive, remove: false)
+            }
+            report.limits += 1
+        }
+        report.verification = try target.verify()
+        return report
+    }
+}
