@@ -4,14 +4,65 @@
 
 CREATE FUNCTION public.canonical_types_are_fixed() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM runledger_refuse('immutable_definition', 'canonical types are fixed', TG_OP || ' on canonical_types');
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.companions_before_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    what text := CASE TG_TABLE_NAME WHEN 'run_annotations' THEN 'annotation' ELSE 'prune record' END;
+    sequence_name text := TG_TABLE_NAME || '_id_seq';
+    highest bigint;
+BEGIN
+    IF NEW.id IS NULL THEN
+        NEW.id := nextval(sequence_name);
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(runledger_lock_key(TG_TABLE_NAME, NULL));
+    EXECUTE format('SELECT coalesce(max(id), 0) FROM %I', TG_TABLE_NAME) INTO highest;
+    IF NEW.id <> -1 AND NEW.id <= highest THEN
+        PERFORM runledger_refuse('history_order', 'a new ' || what || ' must come after every other',
+            'id ' || NEW.id || ', the highest is ' || highest);
+    END IF;
+    IF NEW.id >= 1 THEN
+        EXECUTE format('SELECT setval(%L, greatest($1, last_value)) FROM %I', sequence_name, sequence_name) USING NEW.id;
+    END IF;
+    RETURN NEW;
+END $_$;
+
+CREATE FUNCTION public.history_high_water() RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    high bigint;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = 'runledger: history_high_water() needs a READ COMMITTED transaction',
+            DETAIL = 'under ' || current_setting('transaction_isolation')
+                || ' its max(seq) would read a snapshot taken before it waited for the writers';
+    END IF;
+    PERFORM pg_advisory_lock(runledger_lock_key('history', NULL));
+    BEGIN
+        SELECT coalesce(max(seq), 0) INTO high FROM state_changes;
+    EXCEPTION WHEN others THEN
+        PERFORM pg_advisory_unlock(runledger_lock_key('history', NULL));
+        RAISE;
+    END;
+    PERFORM pg_advisory_unlock(runledger_lock_key('history', NULL));
+    RETURN high;
+END $$;
+
 CREATE FUNCTION public.history_is_append_only() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     what text := CASE TG_TABLE_NAME
@@ -40,6 +91,7 @@ END $$;
 
 CREATE FUNCTION public.iso_of_us(us bigint) RETURNS text
     LANGUAGE sql IMMUTABLE
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
     SELECT to_char(to_timestamp(us / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
            || '.' || lpad((us % 1000000)::text, 6, '0') || 'Z'
@@ -47,6 +99,7 @@ $$;
 
 CREATE FUNCTION public.json_valid(text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
     PERFORM $1::json;
@@ -57,11 +110,12 @@ END $_$;
 
 CREATE FUNCTION public.lifecycle_must_be_editable(lifecycle_name text) RETURNS void
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     builtin smallint;
 BEGIN
-    SELECT is_builtin INTO builtin FROM lifecycles WHERE name = lifecycle_name;
+    SELECT is_builtin INTO builtin FROM lifecycles WHERE name = lifecycle_name FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM runledger_refuse('no_such_lifecycle', 'the lifecycle does not exist', 'lifecycle ' || lifecycle_name);
     ELSIF builtin = 1 THEN
@@ -75,6 +129,7 @@ END $$;
 
 CREATE FUNCTION public.lifecycle_parts_check() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -142,6 +197,7 @@ END $$;
 
 CREATE FUNCTION public.lifecycles_check() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     role text;
@@ -181,6 +237,7 @@ END $$;
 
 CREATE FUNCTION public.lifecycles_refuse_truncate() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM runledger_refuse('lifecycle_in_use', 'a built-in lifecycle or one that a run uses cannot change',
@@ -190,6 +247,7 @@ END $$;
 
 CREATE FUNCTION public.load_lifecycle(doc jsonb, builtin boolean) RETURNS void
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     lifecycle_name text := doc ->> 'name';
@@ -220,20 +278,210 @@ END $$;
 
 CREATE FUNCTION public.now_us() RETURNS bigint
     LANGUAGE sql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
     SELECT (round(extract(epoch FROM clock_timestamp()) * 1000) * 1000)::bigint
 $$;
 
+CREATE FUNCTION public.run_dependencies_before_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    run_n bigint := (SELECT num FROM runs WHERE id = NEW.run_id);
+    upstream_n bigint;
+BEGIN
+    SELECT num INTO upstream_n FROM runs WHERE id = NEW.upstream_id FOR SHARE;
+    IF run_n IS NULL OR upstream_n IS NULL THEN
+        PERFORM runledger_refuse('no_such_run', 'a dependency joins two recorded runs',
+            'run ' || coalesce(NEW.run_id, 'NULL') || ', upstream ' || coalesce(NEW.upstream_id, 'NULL'));
+    ELSIF upstream_n >= run_n THEN
+        PERFORM runledger_refuse('bad_value', 'an upstream run must be recorded before the run that waits for it',
+            'run ' || NEW.run_id || ' (num ' || run_n || '), upstream ' || NEW.upstream_id || ' (num ' || upstream_n || ')');
+    ELSIF EXISTS (SELECT 1 FROM run_dependencies WHERE run_id = NEW.run_id AND upstream_id = NEW.upstream_id) THEN
+        PERFORM runledger_refuse('bad_value', 'the dependency is already recorded',
+            'run ' || NEW.run_id || ', upstream ' || NEW.upstream_id);
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.runledger_lock_key(kind text, name text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT hashtextextended(current_schema() || ':' || kind || ':' || coalesce(name, ''), 0)
+$$;
+
 CREATE FUNCTION public.runledger_refuse(tag text, sentence text, detail text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RL000', MESSAGE = 'runledger:' || tag || ': ' || sentence,
         DETAIL = coalesce(detail, '');
 END $$;
 
-CREATE FUNCTION public.runs_check_update() RETURNS trigger
+CREATE FUNCTION public.runs_after_delete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    DELETE FROM run_annotations WHERE run_id = OLD.id;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    max_active_runs integer;
+    active_runs bigint;
+    other_run text;
+    run_state text;
+    skip text;
+    skip_with text;
+BEGIN
+    INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
+    VALUES (
+        NEW.num,
+        NULL,
+        coalesce(NEW.state, (
+            SELECT state FROM lifecycle_states
+            WHERE lifecycle = NEW.lifecycle AND is_initial = 1
+            ORDER BY position LIMIT 1
+        )),
+        NEW.created_at,
+        NEW.created_by,
+        NEW.created_reason
+    );
+
+    SELECT max_active INTO max_active_runs FROM jobs WHERE job = NEW.job;
+    IF NOT FOUND THEN
+        SELECT default_max_active INTO max_active_runs FROM lifecycles WHERE name = NEW.lifecycle;
+    END IF;
+    IF max_active_runs IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF current_setting('transaction_isolation') = 'repeatable read' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = 'runledger: a run of a job with a limit of active runs cannot start in a REPEATABLE READ transaction',
+            DETAIL = 'job ' || NEW.job || ' has a limit of ' || max_active_runs
+                || '; its count of active runs could miss a run started concurrently',
+            HINT = 'use READ COMMITTED (the default) or SERIALIZABLE';
+    END IF;
+    PERFORM pg_advisory_xact_lock(runledger_lock_key('job', NEW.job));
+    SELECT count(*), (array_agg(id ORDER BY num))[1] INTO active_runs, other_run
+    FROM runs WHERE job = NEW.job AND ended_at IS NULL AND updated_at IS NOT NULL AND num <> NEW.num;
+    IF active_runs < max_active_runs THEN
+        RETURN NULL;
+    END IF;
+    SELECT r.state, l.skip_state, l.skip_outcome INTO run_state, skip, skip_with
+    FROM runs AS r JOIN lifecycles AS l ON l.name = r.lifecycle WHERE r.num = NEW.num;
+    IF EXISTS (
+        SELECT 1 FROM lifecycle_transitions
+        WHERE lifecycle = NEW.lifecycle AND from_state = run_state AND to_state = skip AND action IS NULL
+    ) THEN
+        INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
+        VALUES (NEW.num, run_state, skip, NEW.created_at, 'runledger',
+            'job ' || NEW.job || ' is at its limit of ' || max_active_runs || ' active run'
+            || CASE WHEN max_active_runs = 1 THEN '' ELSE 's' END
+            || coalesce('; run ' || other_run || ' is active', ''),
+            skip_with);
+    END IF;
+    IF (SELECT ended_at FROM runs WHERE num = NEW.num) IS NULL THEN
+        PERFORM runledger_refuse('concurrency_limit',
+            'the job is at its limit of active runs and the run cannot be skipped',
+            'job ' || NEW.job || ': ' || active_runs || ' active, limit ' || max_active_runs
+            || coalesce('; run ' || other_run || ' is active', ''));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_before_delete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM runledger_refuse('append_only',
+            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'TRUNCATE runs');
+    ELSIF OLD.ended_at IS NULL
+       OR NOT OLD.ended_at < coalesce((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
+        PERFORM runledger_refuse('append_only',
+            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'run ' || OLD.id);
+    ELSIF EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
+        PERFORM runledger_refuse('append_only',
+            'a run that another run names as parent or upstream cannot be deleted', 'run ' || OLD.id);
+    END IF;
+
+    UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - (OLD.ended_at - OLD.created_at)
+    WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = coalesce(OLD.outcome, '')
+      AND bucket = stats_bucket(OLD.ended_at - OLD.created_at);
+    UPDATE stats_state_durations AS s SET stays = s.stays - g.n, total_us = s.total_us - g.total
+    FROM (
+        SELECT state, stats_bucket(d) AS b, count(*) AS n, sum(d) AS total
+        FROM (SELECT to_state AS state, lead(at) OVER (ORDER BY seq) - at AS d
+              FROM state_changes WHERE run_num = OLD.num) AS stays
+        WHERE d IS NOT NULL
+        GROUP BY 1, 2
+    ) AS g
+    WHERE s.job = OLD.job AND s.lifecycle = OLD.lifecycle AND s.state = g.state AND s.bucket = g.b;
+    DELETE FROM stats_run_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND runs <= 0;
+    DELETE FROM stats_state_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND stays <= 0;
+    RETURN OLD;
+END $$;
+
+CREATE FUNCTION public.runs_before_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    parent runs%ROWTYPE;
+BEGIN
+    PERFORM pg_advisory_xact_lock(runledger_lock_key('run', NEW.id));
+    IF EXISTS (SELECT 1 FROM runs WHERE id = NEW.id) THEN
+        PERFORM runledger_refuse('duplicate_run', 'a run with this id already exists', 'run ' || NEW.id);
+    END IF;
+    IF NEW.num IS NOT NULL AND EXISTS (SELECT 1 FROM runs WHERE num = NEW.num) THEN
+        PERFORM runledger_refuse('duplicate_run', 'a run with this num already exists', 'num ' || NEW.num);
+    END IF;
+    PERFORM 1 FROM lifecycles WHERE name = NEW.lifecycle FOR SHARE;
+    IF NOT FOUND THEN
+        PERFORM runledger_refuse('no_such_lifecycle', 'the lifecycle does not exist',
+            'lifecycle ' || coalesce(NEW.lifecycle, 'NULL'));
+    END IF;
+    IF NEW.updated_at IS DISTINCT FROM NEW.created_at AND NEW.updated_at IS NOT NULL
+       OR NEW.ended_at IS NOT NULL OR NEW.outcome IS NOT NULL THEN
+        PERFORM runledger_refuse('derived_state',
+            'runs.updated_at, ended_at and outcome follow state_history; leave them out', 'run ' || NEW.id);
+    END IF;
+    IF NEW.parent_id IS NOT NULL THEN
+        SELECT * INTO parent FROM runs WHERE id = NEW.parent_id;
+        IF NOT FOUND THEN
+            PERFORM runledger_refuse('no_such_run', 'the parent run does not exist', 'parent ' || NEW.parent_id);
+        ELSIF NEW.attempt IS DISTINCT FROM parent.attempt + 1 THEN
+            PERFORM runledger_refuse('bad_value', 'a run''s attempt must be one more than its parent''s',
+                'run ' || NEW.id || ': attempt ' || coalesce(NEW.attempt::text, 'NULL') || ', parent ' || parent.id
+                || ': attempt ' || parent.attempt);
+        ELSIF parent.max_retries IS NOT NULL AND parent.attempt > parent.max_retries THEN
+            PERFORM runledger_refuse('retries_exhausted', 'the parent run has used all its retries',
+                'parent ' || parent.id || ': attempt ' || parent.attempt || ', max_retries ' || parent.max_retries);
+        END IF;
+    END IF;
+    NEW.updated_at := NULL;
+    IF NEW.num IS NULL THEN
+        NEW.num := nextval('runs_num_seq');
+    ELSE
+        PERFORM setval('runs_num_seq', greatest(NEW.num, last_value)) FROM runs_num_seq WHERE NEW.num >= 1;
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.runs_before_update() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     IF (NEW.num, NEW.id, NEW.job, NEW.lifecycle, NEW.created_at, NEW.created_by, NEW.created_reason, NEW.attempt,
@@ -252,35 +500,326 @@ BEGIN
                 || coalesce(OLD.heartbeat_at::text, 'none'));
         END IF;
     END IF;
+    IF (NEW.state, NEW.updated_at, NEW.ended_at, NEW.outcome)
+       IS DISTINCT FROM (OLD.state, OLD.updated_at, OLD.ended_at, OLD.outcome)
+       AND (pg_trigger_depth() < 2
+            OR current_setting('runledger.applying', true) IS DISTINCT FROM OLD.num || ':' || pg_current_xact_id()) THEN
+        PERFORM runledger_refuse('derived_state',
+            'runs.state, updated_at, ended_at and outcome follow state_history; insert a state_history row instead',
+            'run ' || OLD.id || ' is in ' || coalesce(OLD.state, 'no state'));
+    END IF;
     RETURN NEW;
 END $$;
 
-CREATE FUNCTION public.runs_delete_only_whole_pruned_runs() RETURNS trigger
-    LANGUAGE plpgsql
+CREATE FUNCTION public.state_changes_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+    upstream runs%ROWTYPE;
+    terminal smallint;
+    kind text;
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        PERFORM runledger_refuse('append_only',
-            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'TRUNCATE runs');
-    ELSIF OLD.ended_at IS NULL
-       OR NOT OLD.ended_at < coalesce((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
-        PERFORM runledger_refuse('append_only',
-            'only a terminal run that ended before a recorded prune cutoff can be deleted', 'run ' || OLD.id);
-    ELSIF EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
-       OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
-        PERFORM runledger_refuse('append_only',
-            'a run that another run names as parent or upstream cannot be deleted', 'run ' || OLD.id);
+    IF current_setting('runledger.notifying', true) = 'on' THEN
+        RETURN NULL;
     END IF;
-    RETURN OLD;
-END $$;
+    SELECT * INTO upstream FROM runs WHERE num = NEW.run_num;
+    IF NOT EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = upstream.id) THEN
+        RETURN NULL;
+    END IF;
+    SELECT s.is_terminal, coalesce(o.canonical_type, s.canonical_type) INTO terminal, kind
+    FROM lifecycle_states AS s
+    LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = s.lifecycle AND o.outcome = NEW.outcome
+    WHERE s.lifecycle = upstream.lifecycle AND s.state = NEW.to_state;
+    IF terminal IS DISTINCT FROM 1 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('runledger.notifying', 'on', true);
 
-CREATE FUNCTION public.runs_take_their_annotations() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    DELETE FROM run_annotations WHERE run_id = OLD.id;
+    IF kind = 'COMPLETED' THEN
+        -- 1.
+        PERFORM 1 FROM runs AS d
+        WHERE d.id IN (SELECT run_id FROM run_dependencies WHERE upstream_id = upstream.id)
+        ORDER BY d.num FOR NO KEY UPDATE;
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            PERFORM 1 FROM runs AS o
+            WHERE o.num <> upstream.num AND o.id IN (
+                SELECT other.upstream_id FROM run_dependencies AS other
+                WHERE other.run_id IN (SELECT run_id FROM run_dependencies WHERE upstream_id = upstream.id))
+            ORDER BY o.num FOR SHARE;
+        END IF;
+        INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
+        SELECT d.num, d.state, l.release_state, NEW.at, 'runledger',
+               'upstream ' || upstream.id || ' completed; every upstream has completed'
+        FROM run_dependencies AS dep
+        JOIN runs AS d ON d.id = dep.run_id
+        JOIN lifecycles AS l ON l.name = d.lifecycle
+        WHERE dep.upstream_id = upstream.id
+          AND d.state = l.blocked_state AND l.release_state IS NOT NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM run_dependencies AS other JOIN runs AS o ON o.id = other.upstream_id
+            JOIN lifecycle_states AS os ON os.lifecycle = o.lifecycle AND os.state = o.state
+            LEFT JOIN lifecycle_outcomes AS oo ON oo.lifecycle = o.lifecycle AND oo.outcome = o.outcome
+            WHERE other.run_id = d.id AND o.num <> upstream.num
+              AND coalesce(oo.canonical_type, os.canonical_type) <> 'COMPLETED'
+          )
+        ORDER BY d.num;
+    ELSE
+        -- 2.
+        PERFORM 1 FROM runs AS d
+        WHERE d.id IN (
+            WITH RECURSIVE downstream (id) AS (
+                SELECT run_id FROM run_dependencies WHERE upstream_id = upstream.id
+                UNION
+                SELECT dep.run_id FROM downstream JOIN run_dependencies AS dep ON dep.upstream_id = downstream.id
+            )
+            SELECT id FROM downstream)
+        ORDER BY d.num FOR NO KEY UPDATE;
+        INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason, outcome)
+        WITH RECURSIVE downstream (id) AS (
+            SELECT run_id FROM run_dependencies WHERE upstream_id = upstream.id
+            UNION
+            SELECT dep.run_id FROM downstream JOIN run_dependencies AS dep ON dep.upstream_id = downstream.id
+        )
+        SELECT d.num, d.state, l.upstream_failed_state, NEW.at, 'runledger',
+               'upstream ' || upstream.id || ' ended in ' || NEW.to_state,
+               l.upstream_failed_outcome
+        FROM downstream AS w
+        JOIN runs AS d ON d.id = w.id AND d.ended_at IS NULL
+        JOIN lifecycles AS l ON l.name = d.lifecycle
+        WHERE EXISTS (
+            SELECT 1 FROM lifecycle_transitions AS t
+            WHERE t.lifecycle = d.lifecycle AND t.from_state = d.state AND t.to_state = l.upstream_failed_state
+              AND t.action IS NULL
+        )
+        ORDER BY d.num;
+        -- 3.
+        INSERT INTO run_annotations (run_id, at, kind, actor, reason)
+        WITH RECURSIVE downstream (id) AS (
+            SELECT run_id FROM run_dependencies WHERE upstream_id = upstream.id
+            UNION
+            SELECT dep.run_id FROM downstream JOIN run_dependencies AS dep ON dep.upstream_id = downstream.id
+        )
+        SELECT d.id, NEW.at, 'upstream_failed', 'runledger',
+               'upstream ' || upstream.id || ' ended in ' || NEW.to_state || '; this run waits for it and cannot run'
+        FROM downstream AS w
+        JOIN runs AS d ON d.id = w.id AND d.ended_at IS NULL
+        ORDER BY d.num;
+    END IF;
+
+    PERFORM set_config('runledger.notifying', '', true);
     RETURN NULL;
 END $$;
+
+CREATE FUNCTION public.state_changes_before_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    run runs%ROWTYPE;
+    run_ident text := (SELECT id FROM runs WHERE num = NEW.run_num);
+    target lifecycle_states%ROWTYPE;
+    waiting text;
+    legal text;
+    highest bigint;
+    d bigint;
+BEGIN
+    -- 1.
+    IF NEW.seq IS NOT NULL AND NEW.seq <> -1
+       AND NEW.seq <= (SELECT coalesce(max(seq), 0) FROM state_changes) THEN
+        PERFORM runledger_refuse('history_order', 'a new state_history row must come after every other',
+            'seq ' || NEW.seq);
+    END IF;
+    IF NEW.request_key IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(runledger_lock_key('request', NEW.request_key));
+        IF EXISTS (SELECT 1 FROM state_changes WHERE request_key = NEW.request_key) THEN
+            PERFORM runledger_refuse('duplicate_request', 'a change with this request_key is already recorded',
+                'request_key ' || NEW.request_key);
+        END IF;
+    END IF;
+
+    -- 2.
+    IF EXISTS (SELECT 1 FROM run_dependencies WHERE run_dependencies.run_id = run_ident)
+       AND EXISTS (
+        SELECT 1 FROM runs AS r
+        JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = NEW.to_state AND s.canonical_type = 'RUNNING'
+        WHERE r.num = NEW.run_num
+    ) THEN
+        PERFORM 1 FROM runs AS u
+        WHERE u.id IN (SELECT upstream_id FROM run_dependencies AS dep WHERE dep.run_id = run_ident)
+        ORDER BY u.num FOR SHARE;
+        SELECT string_agg(u.id || ' (' || u.state || coalesce(', ' || u.outcome, '') || ')', ', ' ORDER BY u.num)
+        INTO waiting
+        FROM run_dependencies AS dep JOIN runs AS u ON u.id = dep.upstream_id
+        JOIN lifecycle_states AS us ON us.lifecycle = u.lifecycle AND us.state = u.state
+        LEFT JOIN lifecycle_outcomes AS uo ON uo.lifecycle = u.lifecycle AND uo.outcome = u.outcome
+        WHERE dep.run_id = run_ident
+          AND coalesce(uo.canonical_type, us.canonical_type) <> 'COMPLETED';
+        IF waiting IS NOT NULL THEN
+            PERFORM runledger_refuse('blocked_by_upstream', 'an upstream run has not completed successfully',
+                'run ' || run_ident || ' waits for ' || waiting);
+        END IF;
+    END IF;
+
+    -- 3.
+    SELECT * INTO run FROM runs WHERE num = NEW.run_num FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        PERFORM runledger_refuse('no_such_run', 'the run does not exist',
+            'run_num ' || coalesce(NEW.run_num::text, 'NULL'));
+    END IF;
+
+    -- 4.
+    PERFORM pg_current_xact_id();
+    IF NEW.seq IS NULL THEN
+        PERFORM pg_advisory_xact_lock_shared(runledger_lock_key('history', NULL));
+        NEW.seq := nextval('state_changes_seq_seq');
+    ELSE
+        PERFORM pg_advisory_xact_lock(runledger_lock_key('history', NULL));
+        highest := (SELECT coalesce(max(seq), 0) FROM state_changes);
+        IF NEW.seq <> -1 AND NEW.seq <= highest THEN
+            PERFORM runledger_refuse('history_order', 'a new state_history row must come after every other',
+                'seq ' || NEW.seq || ', the highest is ' || highest);
+        END IF;
+        PERFORM setval('state_changes_seq_seq', greatest(NEW.seq, last_value)) FROM state_changes_seq_seq
+        WHERE NEW.seq >= 1;
+    END IF;
+
+    -- 5.
+    IF NEW.seq < 1 THEN
+        PERFORM runledger_refuse('history_order', 'seq must be a positive integer', 'seq ' || NEW.seq);
+    END IF;
+    IF NEW.at < 0 THEN
+        PERFORM runledger_refuse('bad_value', 'at must be integer microseconds since the Unix epoch',
+            'run ' || run.id || ': at ' || NEW.at);
+    END IF;
+    SELECT * INTO target FROM lifecycle_states WHERE lifecycle = run.lifecycle AND state = NEW.to_state;
+    IF NEW.from_state IS NULL THEN
+        IF run.updated_at IS NOT NULL AND (run.updated_at IS DISTINCT FROM run.created_at
+                                           OR EXISTS (SELECT 1 FROM state_changes WHERE run_num = NEW.run_num)) THEN
+            PERFORM runledger_refuse('wrong_from_state', 'from_state must be the run''s current state',
+                'run ' || run.id || ' is in ' || coalesce(run.state, 'no state') || ', not in no state');
+        ELSIF target.state IS NULL THEN
+            PERFORM runledger_refuse('no_such_state', 'the lifecycle has no such state',
+                'lifecycle ' || run.lifecycle || ' has no state ' || coalesce(NEW.to_state, 'NULL'));
+        ELSIF target.is_initial <> 1 THEN
+            PERFORM runledger_refuse('not_initial',
+                'a run''s first state must be an initial state of its lifecycle',
+                'run ' || run.id || ': ' || NEW.to_state || '; initial states of ' || run.lifecycle || ': '
+                || (SELECT string_agg(state, ', ' ORDER BY position) FROM lifecycle_states
+                    WHERE lifecycle = run.lifecycle AND is_initial = 1));
+        END IF;
+    ELSE
+        IF NEW.from_state IS DISTINCT FROM run.state THEN
+            PERFORM runledger_refuse('wrong_from_state', 'from_state must be the run''s current state',
+                'run ' || run.id || ' is in ' || coalesce(run.state, 'no state') || ', not in ' || NEW.from_state);
+        ELSIF NEW.at < run.updated_at THEN
+            PERFORM runledger_refuse('time_backwards', 'a change cannot be earlier than the run''s last change',
+                'run ' || run.id || ': at ' || NEW.at || ', last change at ' || run.updated_at);
+        ELSIF NOT EXISTS (
+            SELECT 1 FROM lifecycle_transitions AS t
+            WHERE t.lifecycle = run.lifecycle AND t.from_state = NEW.from_state
+              AND t.to_state = NEW.to_state AND t.action IS NOT DISTINCT FROM NEW.action
+        ) THEN
+            SELECT string_agg(DISTINCT t.to_state || coalesce(' (action ' || t.action || ')', ''), ', ')
+            INTO legal
+            FROM lifecycle_transitions AS t WHERE t.lifecycle = run.lifecycle AND t.from_state = NEW.from_state;
+            PERFORM runledger_refuse('illegal_transition', 'the lifecycle has no such transition',
+                'run ' || run.id || ': ' || NEW.from_state || ' -> ' || coalesce(NEW.to_state, 'NULL')
+                || coalesce(' (action ' || NEW.action || ')', '') || '; legal targets: ' || coalesce(legal, 'none'));
+        ELSIF NEW.outcome IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM lifecycle_outcomes AS o
+            WHERE o.lifecycle = run.lifecycle AND o.outcome = NEW.outcome AND target.is_terminal = 1
+        ) THEN
+            PERFORM runledger_refuse('bad_outcome',
+                'an outcome goes only with a terminal state, and must be one the lifecycle defines',
+                'run ' || run.id || ': ' || NEW.to_state || ' with outcome ' || NEW.outcome || '; outcomes of '
+                || run.lifecycle || ': '
+                || coalesce((SELECT string_agg(outcome, ', ' ORDER BY outcome) FROM lifecycle_outcomes
+                             WHERE lifecycle = run.lifecycle), 'none'));
+        ELSIF run.max_retries IS NOT NULL
+          AND NEW.to_state = (SELECT retry_state FROM lifecycles WHERE name = run.lifecycle)
+          AND (SELECT count(*) FROM state_changes AS c
+               WHERE c.run_num = NEW.run_num AND c.to_state = NEW.to_state AND c.from_state IS NOT NULL) + 1
+              > run.max_retries THEN
+            PERFORM runledger_refuse('retries_exhausted', 'the run has used all its retries',
+                'run ' || run.id || ': max_retries ' || run.max_retries);
+        END IF;
+    END IF;
+
+    -- 6.
+    IF NEW.from_state IS NOT NULL THEN
+        d := NEW.at - run.updated_at;
+        INSERT INTO stats_state_durations (job, lifecycle, state, bucket, stays, total_us, min_us, max_us)
+        VALUES (run.job, run.lifecycle, NEW.from_state, stats_bucket(d), 1, d, d, d)
+        ON CONFLICT (job, lifecycle, state, bucket) DO UPDATE SET
+            stays = stats_state_durations.stays + 1,
+            total_us = stats_state_durations.total_us + excluded.total_us,
+            min_us = least(stats_state_durations.min_us, excluded.min_us),
+            max_us = greatest(stats_state_durations.max_us, excluded.max_us);
+    END IF;
+
+    -- 7.
+    PERFORM set_config('runledger.applying', run.num || ':' || pg_current_xact_id(), true);
+    UPDATE runs SET
+        state = NEW.to_state,
+        updated_at = NEW.at,
+        ended_at = CASE WHEN target.is_terminal = 1 THEN NEW.at END,
+        outcome = NEW.outcome
+    WHERE num = NEW.run_num;
+    PERFORM set_config('runledger.applying', '', true);
+
+    -- 8.
+    IF run.ended_at IS NOT NULL THEN
+        d := run.ended_at - run.created_at;
+        UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - d
+        WHERE job = run.job AND lifecycle = run.lifecycle AND state = run.state
+          AND outcome = coalesce(run.outcome, '') AND bucket = stats_bucket(d);
+        DELETE FROM stats_run_durations
+        WHERE runs = 0 AND job = run.job AND lifecycle = run.lifecycle AND state = run.state
+          AND outcome = coalesce(run.outcome, '');
+    END IF;
+    IF target.is_terminal = 1 THEN
+        d := NEW.at - run.created_at;
+        INSERT INTO stats_run_durations (job, lifecycle, state, outcome, bucket, runs, total_us, min_us, max_us)
+        VALUES (run.job, run.lifecycle, NEW.to_state, coalesce(NEW.outcome, ''), stats_bucket(d), 1, d, d, d)
+        ON CONFLICT (job, lifecycle, state, outcome, bucket) DO UPDATE SET
+            runs = stats_run_durations.runs + 1,
+            total_us = stats_run_durations.total_us + excluded.total_us,
+            min_us = least(stats_run_durations.min_us, excluded.min_us),
+            max_us = greatest(stats_run_durations.max_us, excluded.max_us);
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.state_history_instead_of() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    run_n bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM runledger_refuse('append_only', 'state_history rows cannot be changed', 'seq ' || OLD.seq);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM runledger_refuse('append_only', 'state_history rows cannot be deleted', 'seq ' || OLD.seq);
+    END IF;
+    SELECT num INTO run_n FROM runs WHERE id = NEW.run_id;
+    IF NOT FOUND THEN
+        PERFORM runledger_refuse('no_such_run', 'the run does not exist', 'run ' || coalesce(NEW.run_id, 'NULL'));
+    END IF;
+    INSERT INTO state_changes (seq, run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)
+    VALUES (NEW.seq, run_n, NEW.from_state, NEW.to_state, coalesce(NEW.at, now_us()), NEW.action, NEW.actor,
+            NEW.reason, NEW.meta, NEW.outcome, NEW.request_key)
+    RETURNING seq, at INTO NEW.seq, NEW.at;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.stats_bucket(d bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE WHEN d < 1000 THEN d ELSE length(d::text) * 1000 + substr(d::text, 1, 3)::bigint END
+$$;
 
 CREATE TABLE public.canonical_types (
     name text NOT NULL,
@@ -298,11 +837,21 @@ CREATE TABLE public.jobs (
 );
 
 CREATE TABLE public.lifecycle_outcomes (
+    rowid bigint NOT NULL,
     lifecycle text NOT NULL,
     outcome text NOT NULL,
     canonical_type text NOT NULL,
     description text DEFAULT ''::text NOT NULL,
     CONSTRAINT lifecycle_outcomes_outcome_check CHECK (((length(outcome) >= 1) AND (length(outcome) <= 200)))
+);
+
+ALTER TABLE public.lifecycle_outcomes ALTER COLUMN rowid ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lifecycle_outcomes_rowid_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE public.lifecycle_states (
@@ -319,12 +868,22 @@ CREATE TABLE public.lifecycle_states (
 );
 
 CREATE TABLE public.lifecycle_transitions (
+    rowid bigint NOT NULL,
     lifecycle text NOT NULL,
     from_state text NOT NULL,
     to_state text NOT NULL,
     action text,
     description text DEFAULT ''::text NOT NULL,
     CONSTRAINT lifecycle_transitions_action_check CHECK (((action IS NULL) OR ((length(action) >= 1) AND (length(action) <= 200))))
+);
+
+ALTER TABLE public.lifecycle_transitions ALTER COLUMN rowid ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lifecycle_transitions_rowid_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE public.lifecycles (
@@ -357,14 +916,14 @@ CREATE TABLE public.prunes (
     changes bigint DEFAULT 0 NOT NULL
 );
 
-ALTER TABLE public.prunes ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
-    SEQUENCE NAME public.prunes_id_seq
+CREATE SEQUENCE public.prunes_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+ALTER SEQUENCE public.prunes_id_seq OWNED BY public.prunes.id;
 
 CREATE TABLE public.run_annotations (
     id bigint NOT NULL,
@@ -379,14 +938,14 @@ CREATE TABLE public.run_annotations (
     CONSTRAINT run_annotations_run_id_check CHECK (((length(run_id) >= 1) AND (length(run_id) <= 200)))
 );
 
-ALTER TABLE public.run_annotations ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
-    SEQUENCE NAME public.run_annotations_id_seq
+CREATE SEQUENCE public.run_annotations_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+ALTER SEQUENCE public.run_annotations_id_seq OWNED BY public.run_annotations.id;
 
 CREATE TABLE public.run_dependencies (
     run_id text NOT NULL,
@@ -480,23 +1039,23 @@ CREATE VIEW public.run_timeline AS
            FROM public.state_changes x
           WHERE ((x.run_num = c.run_num) AND (x.seq > c.seq))))));
 
-ALTER TABLE public.runs ALTER COLUMN num ADD GENERATED BY DEFAULT AS IDENTITY (
-    SEQUENCE NAME public.runs_num_seq
+CREATE SEQUENCE public.runs_num_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
 
-ALTER TABLE public.state_changes ALTER COLUMN seq ADD GENERATED BY DEFAULT AS IDENTITY (
-    SEQUENCE NAME public.state_changes_seq_seq
+ALTER SEQUENCE public.runs_num_seq OWNED BY public.runs.num;
+
+CREATE SEQUENCE public.state_changes_seq_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+ALTER SEQUENCE public.state_changes_seq_seq OWNED BY public.state_changes.seq;
 
 CREATE VIEW public.state_history AS
  SELECT c.seq,
@@ -626,27 +1185,47 @@ CREATE TRIGGER lifecycles_before_truncate BEFORE TRUNCATE ON public.lifecycles F
 
 CREATE TRIGGER prunes_before_change BEFORE DELETE OR UPDATE ON public.prunes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 
+CREATE TRIGGER prunes_before_insert BEFORE INSERT ON public.prunes FOR EACH ROW EXECUTE FUNCTION public.companions_before_insert();
+
 CREATE TRIGGER prunes_before_truncate BEFORE TRUNCATE ON public.prunes FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
 CREATE TRIGGER run_annotations_before_change BEFORE DELETE OR UPDATE ON public.run_annotations FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_annotations_before_insert BEFORE INSERT ON public.run_annotations FOR EACH ROW EXECUTE FUNCTION public.companions_before_insert();
 
 CREATE TRIGGER run_annotations_before_truncate BEFORE TRUNCATE ON public.run_annotations FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
 CREATE TRIGGER run_dependencies_before_change BEFORE DELETE OR UPDATE ON public.run_dependencies FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 
+CREATE TRIGGER run_dependencies_before_insert BEFORE INSERT ON public.run_dependencies FOR EACH ROW EXECUTE FUNCTION public.run_dependencies_before_insert();
+
 CREATE TRIGGER run_dependencies_before_truncate BEFORE TRUNCATE ON public.run_dependencies FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
-CREATE TRIGGER runs_after_delete AFTER DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_take_their_annotations();
+CREATE TRIGGER runs_after_delete AFTER DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_after_delete();
 
-CREATE TRIGGER runs_before_delete BEFORE DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
+CREATE TRIGGER runs_after_insert AFTER INSERT ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_after_insert();
 
-CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON public.runs FOR EACH STATEMENT EXECUTE FUNCTION public.runs_delete_only_whole_pruned_runs();
+CREATE TRIGGER runs_before_delete BEFORE DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_before_delete();
 
-CREATE TRIGGER runs_before_update BEFORE UPDATE OF num, id, job, lifecycle, created_at, created_by, created_reason, attempt, parent_id, max_retries, heartbeat_at ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_check_update();
+CREATE TRIGGER runs_before_insert BEFORE INSERT ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_before_insert();
+
+CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON public.runs FOR EACH STATEMENT EXECUTE FUNCTION public.runs_before_delete();
+
+CREATE TRIGGER runs_before_update BEFORE UPDATE OF num, id, job, lifecycle, state, created_at, updated_at, ended_at, outcome, created_by, created_reason, attempt, parent_id, max_retries, heartbeat_at ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_before_update();
+
+CREATE TRIGGER state_changes_after_insert AFTER INSERT ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.state_changes_after_insert();
 
 CREATE TRIGGER state_changes_before_change BEFORE DELETE OR UPDATE ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 
+CREATE TRIGGER state_changes_before_insert BEFORE INSERT ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.state_changes_before_insert();
+
 CREATE TRIGGER state_changes_before_truncate BEFORE TRUNCATE ON public.state_changes FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER state_history_instead_of_delete INSTEAD OF DELETE ON public.state_history FOR EACH ROW EXECUTE FUNCTION public.state_history_instead_of();
+
+CREATE TRIGGER state_history_instead_of_insert INSTEAD OF INSERT ON public.state_history FOR EACH ROW EXECUTE FUNCTION public.state_history_instead_of();
+
+CREATE TRIGGER state_history_instead_of_update INSTEAD OF UPDATE ON public.state_history FOR EACH ROW EXECUTE FUNCTION public.state_history_instead_of();
 
 ALTER TABLE ONLY public.lifecycle_outcomes
     ADD CONSTRAINT lifecycle_outcomes_canonical_type_fkey FOREIGN KEY (canonical_type) REFERENCES public.canonical_types(name);

@@ -21,13 +21,16 @@ DROP TRIGGER IF EXISTS canonical_types_before_truncate ON canonical_types;
 CREATE TRIGGER canonical_types_before_truncate BEFORE TRUNCATE ON canonical_types
 FOR EACH STATEMENT EXECUTE FUNCTION canonical_types_are_fixed();
 
--- Whether a lifecycle may still change: it exists, is not built in, and no run uses it.
+-- Whether a lifecycle may still change: it exists, is not built in, and no run uses it. Its
+-- row is locked FOR UPDATE until the end of the transaction, before runs are looked for: a
+-- new run locks it FOR SHARE (runs_before_insert), so either the run waits for this change
+-- to commit, or this change waits for the run and then, under READ COMMITTED, sees it.
 -- Tags: no_such_lifecycle, lifecycle_in_use.
 CREATE OR REPLACE FUNCTION lifecycle_must_be_editable(lifecycle_name text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     builtin smallint;
 BEGIN
-    SELECT is_builtin INTO builtin FROM lifecycles WHERE name = lifecycle_name;
+    SELECT is_builtin INTO builtin FROM lifecycles WHERE name = lifecycle_name FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM runledger_refuse('no_such_lifecycle', 'the lifecycle does not exist', 'lifecycle ' || lifecycle_name);
     ELSIF builtin = 1 THEN
