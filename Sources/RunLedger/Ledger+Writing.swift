@@ -50,7 +50,7 @@ extension Ledger {
         reason: String? = nil, metadata: String? = nil, parent: String? = nil, upstream: [String] = [],
         maxRetries: Int? = nil, scheduledAt: Timestamp? = nil, actor: String? = nil
     ) throws -> Run {
-        try batch {
+        try batch(retrying: true) {
             try $0.start(
                 job: job, lifecycle: lifecycle, id: id, state: state, at: at, reason: reason, metadata: metadata,
                 parent: parent, upstream: upstream, maxRetries: maxRetries, scheduledAt: scheduledAt, actor: actor)
@@ -102,7 +102,7 @@ extension Ledger {
         reason: String? = nil, metadata: String? = nil, outcome: String? = nil, requestKey: String? = nil,
         actor: String? = nil
     ) throws -> StateChange {
-        try batch {
+        try batch(retrying: true) {
             try $0.transition(
                 runID, to: state, expecting: expected, at: at, reason: reason, metadata: metadata, outcome: outcome,
                 requestKey: requestKey, actor: actor)
@@ -149,7 +149,7 @@ extension Ledger {
         reason: String? = nil, metadata: String? = nil, outcome: String? = nil, requestKey: String? = nil,
         actor: String? = nil
     ) throws -> StateChange {
-        try batch {
+        try batch(retrying: true) {
             try $0.perform(
                 action, on: runID, expecting: expected, at: at, reason: reason, metadata: metadata, outcome: outcome,
                 requestKey: requestKey, actor: actor)
@@ -183,7 +183,7 @@ extension Ledger {
     public func release(_ runID: String, at: Timestamp? = nil, reason: String? = nil, actor: String? = nil) throws
         -> StateChange
     {
-        try batch { try $0.release(runID, at: at, reason: reason, actor: actor) }
+        try batch(retrying: true) { try $0.release(runID, at: at, reason: reason, actor: actor) }
     }
 
     /// Records a fact about a run that does not move it (an OpenLineage `OTHER` event), in
@@ -212,7 +212,9 @@ extension Ledger {
         _ runID: String, kind: String, at: Timestamp? = nil, reason: String? = nil, metadata: String? = nil,
         actor: String? = nil
     ) throws -> Annotation {
-        try batch { try $0.annotate(runID, kind: kind, at: at, reason: reason, metadata: metadata, actor: actor) }
+        try batch(retrying: true) {
+            try $0.annotate(runID, kind: kind, at: at, reason: reason, metadata: metadata, actor: actor)
+        }
     }
 
     /// Records a heartbeat of an active run (not a history row), in one transaction.
@@ -235,7 +237,7 @@ extension Ledger {
     ///   heartbeat; ``LedgerError/invalidArgument(name:reason:)``; ``SQLiteError`` when SQLite
     ///   fails.
     public func heartbeat(_ runID: String, at: Timestamp? = nil) throws {
-        try batch { try $0.heartbeat(runID, at: at) }
+        try batch(retrying: true) { try $0.heartbeat(runID, at: at) }
     }
 
     /// Sets a job's own limit of concurrently active runs; nil for no limit at all.

@@ -300,11 +300,26 @@ public final class Ledger: Sendable {
     /// rolls the whole batch back and is rethrown. Do not call the ledger itself from inside
     /// the closure: the batch holds its connection.
     ///
+    /// On PostgreSQL each write of the batch is a savepoint (any error aborts a PostgreSQL
+    /// transaction), and the rules lock each run they change until the batch commits, so
+    /// two batches that change the same runs in opposite orders can deadlock: the server
+    /// then fails one of them (SQLSTATE 40P01), and it is rethrown, not run again, since the
+    /// closure is the caller's. The single writes (``start(job:lifecycle:id:state:at:reason:metadata:parent:upstream:maxRetries:scheduledAt:actor:)``,
+    /// ``transition(_:to:expecting:at:reason:metadata:outcome:requestKey:actor:)``...) are run again.
+    ///
     /// - Returns: What the closure returns.
-    /// - Throws: The closure's error, or ``SQLiteError`` when the commit fails.
+    /// - Throws: The closure's error, or ``SQLiteError`` (`PostgresError` on PostgreSQL) when
+    ///   the commit fails.
     public func batch<T: Sendable>(_ body: (Batch) throws -> T) throws -> T {
+        try batch(retrying: false, body)
+    }
+
+    /// A batch; with `retrying`, run again whole after a serialization failure or a deadlock
+    /// on a server, which only a closure of the library's own writes may be (the single
+    /// writes: `start`, `transition`...).
+    func batch<T: Sendable>(retrying: Bool, _ body: (Batch) throws -> T) throws -> T {
         let configuration = self.configuration
-        return try write(retrying: false) { connection in
+        return try write(retrying: retrying) { connection in
             let batch = Batch(connection: connection, configuration: configuration)
             defer { batch.close() }
             return try body(batch)
