@@ -5,6 +5,8 @@ let package = Package(
     name: "runledger",
     products: [
         .library(name: "RunLedger", targets: ["RunLedger"]),
+        // `Ledger(postgres:)`: link it beside RunLedger to open ledgers in PostgreSQL.
+        .library(name: "RunLedgerPostgres", targets: ["RunLedgerPostgres"]),
         .executable(name: "runledger", targets: ["RunLedgerCLI"]),
         .executable(name: "runledger-bench", targets: ["RunLedgerBench"]),
         .executable(name: "ledger-bench-c", targets: ["LedgerBenchC"]),
