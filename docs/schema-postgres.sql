@@ -305,6 +305,63 @@ BEGIN
     RETURN NEW;
 END $$;
 
+CREATE FUNCTION public.runledger_grant(owner_role text, writer_role text, reader_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    ledger text := current_schema();
+    ledger_oid oid := (SELECT oid FROM pg_namespace WHERE nspname = current_schema());
+    role_name text;
+    item record;
+BEGIN
+    FOREACH role_name IN ARRAY ARRAY[owner_role, writer_role, reader_role] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+        END IF;
+    END LOOP;
+
+    EXECUTE format('ALTER SCHEMA %I OWNER TO %I', ledger, owner_role);
+    FOR item IN
+        SELECT c.relname FROM pg_class AS c
+        WHERE c.relnamespace = ledger_oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    LOOP
+        -- A table's owned sequences follow it.
+        EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', ledger, item.relname, owner_role);
+    END LOOP;
+    FOR item IN
+        SELECT c.relname FROM pg_class AS c
+        WHERE c.relnamespace = ledger_oid AND c.relkind = 'S'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %I.%I OWNER TO %I', ledger, item.relname, owner_role);
+    END LOOP;
+    FOR item IN SELECT p.oid::regprocedure AS f FROM pg_proc AS p WHERE p.pronamespace = ledger_oid LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', item.f, owner_role);
+    END LOOP;
+
+    EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', ledger);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM PUBLIC', ledger);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM PUBLIC', ledger);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA %I FROM PUBLIC', ledger);
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I, %I', ledger, writer_role, reader_role);
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I, %I', ledger, writer_role, reader_role);
+    EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I, %I', ledger, writer_role, reader_role);
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %I.runledger_grant(text, text, text) FROM %I, %I',
+        ledger, writer_role, reader_role);
+
+    EXECUTE format(
+        'GRANT INSERT ON %1$I.runs, %1$I.state_changes, %1$I.state_history, %1$I.run_dependencies, '
+        || '%1$I.run_annotations, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
+        || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
+    EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
+    EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
+    EXECUTE format(
+        'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
+        || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '
+        || 'ON %I.lifecycles TO %I', ledger, writer_role);
+END $_$;
+
 CREATE FUNCTION public.runledger_lock_key(kind text, name text) RETURNS bigint
     LANGUAGE sql STABLE
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'

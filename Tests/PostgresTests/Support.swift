@@ -40,3 +40,20 @@ func psql(_ sql: String, in schema: String) throws -> ProcessResult {
             "-c", "SET search_path TO \(schema)", "-c", "BEGIN; \(sql); COMMIT",
         ])
 }
+
+/// The test server's URI for logging in as `user` (the server trusts every local login).
+func serverURI(as user: String) throws -> String {
+    var components = try #require(URLComponents(string: try PGConnectionTests.serverURI()))
+    components.user = user
+    return try #require(components.string)
+}
+
+/// `psql` as `psql(_:in:)`, logged in as `user`.
+func psql(_ sql: String, in schema: String, as user: String, input: String? = nil) throws -> ProcessResult {
+    try runProcess(
+        "/usr/bin/psql",
+        [
+            try serverURI(as: user), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose",
+            "-c", "SET search_path TO \(schema)", "-c", sql,
+        ], input: input)
+}
