@@ -54,7 +54,7 @@ let package = Package(
             ]
         ),
         // Drives a ledger from another process: multi-process tests, benchmarks, reliability suites.
-        .executableTarget(name: "LedgerWorkload", dependencies: ["RunLedger"]),
+        .executableTarget(name: "LedgerWorkload", dependencies: ["RunLedger", "RunLedgerPostgres"]),
         // The benchmark: the same workloads through raw C and through the library (Scripts/bench.sh).
         .executableTarget(
             name: "LedgerBenchC",
@@ -71,7 +71,7 @@ let package = Package(
         // Depends on the executables so that `swift test` builds the binaries the tests run.
         .testTarget(
             name: "CLITests",
-            dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger", "TestSupport"]
+            dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger", "RunLedgerPostgres", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -13,9 +13,22 @@
 //       transaction per call (some calls are batches of several). After each call returns,
 //       appends what it acknowledged to FILE ("seq run from to" per change) and fsyncs FILE,
 //       so FILE never claims more than the ledger committed.
+//
+//   LedgerWorkload fleet --db PATH --process P --seed S [--threads T] [--operations M]
+//                        [--runs N] [--keys K] [--seconds D]
+//       One process of a fleet writing one ledger (FleetTests): each of T threads (own
+//       connection) makes M calls, or as many as D seconds allow, on the runs the test set up
+//       (FleetTests.swift describes them): compare-and-set transitions of shared runs, starts
+//       and ends of runs of limit-1 jobs, requests under keys every process shares, retries.
+//       Prints one JSON object per line on stdout: each acknowledged change or start
+//       ("ack"), each error that is not one of the call's typed conflicts ("unexpected"),
+//       and a summary per thread.
+//
+// Every mode opens a PostgreSQL ledger when PATH is a postgresql:// (or postgres://) URI.
 
 import Foundation
 import RunLedger
+import RunLedgerPostgres
 
 struct Options: Sendable {
     var mode = ""
@@ -26,12 +39,16 @@ struct Options: Sendable {
     var log = ""
     var threads = 1
     var durability = Ledger.Configuration.Durability.normal
+    var process = 0
+    var keys = 8
+    var seconds = 30.0
 }
 
 func parse(_ arguments: [String]) -> Options? {
     var options = Options()
     var iterator = arguments.makeIterator()
-    guard let mode = iterator.next(), ["contend", "crash-writer"].contains(mode) else { return nil }
+    guard let mode = iterator.next(), ["contend", "crash-writer", "fleet"].contains(mode) else { return nil }
+    if mode == "fleet" { options.log = "-" }
     options.mode = mode
     while let flag = iterator.next() {
         guard let value = iterator.next() else { return nil }
@@ -42,13 +59,19 @@ func parse(_ arguments: [String]) -> Options? {
         case "--seed": options.seed = UInt64(value) ?? 0
         case "--log": options.log = value
         case "--threads": options.threads = Int(value) ?? 0
+        case "--process": options.process = Int(value) ?? -1
+        case "--keys": options.keys = Int(value) ?? 0
+        case "--seconds": options.seconds = Double(value) ?? 0
         case "--durability":
             guard let durability = Ledger.Configuration.Durability(rawValue: value) else { return nil }
             options.durability = durability
         default: return nil
         }
     }
-    return options.db.isEmpty || options.log.isEmpty || options.runs < 1 || options.threads < 1 ? nil : options
+    let invalid =
+        options.db.isEmpty || options.log.isEmpty || options.runs < 1 || options.threads < 1 || options.process < 0
+        || options.keys < 1
+    return invalid ? nil : options
 }
 
 /// SplitMix64: a tiny seeded generator, so a failing run can be repeated.
@@ -71,7 +94,15 @@ func fail(_ message: String, _ code: Int32) -> Never {
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     fail(
         "usage: LedgerWorkload contend --db PATH --runs N --operations M --seed S --log FILE [--threads T]\n"
-            + "       LedgerWorkload crash-writer --db PATH --log FILE --seed S [--durability full|normal]", 64)
+            + "       LedgerWorkload crash-writer --db PATH --log FILE --seed S [--durability full|normal]\n"
+            + "       LedgerWorkload fleet --db PATH --process P --seed S [--threads T] [--operations M] [--runs N]"
+            + " [--keys K] [--seconds D]", 64)
+}
+
+/// The ledger at `db`: a PostgreSQL ledger for a postgresql:// URI, else a SQLite file.
+@Sendable func openLedger(_ db: String, configuration: Ledger.Configuration) throws -> Ledger {
+    Ledger.isPostgresURI(db)
+        ? try Ledger(postgres: db, configuration: configuration) : try Ledger(path: db, configuration: configuration)
 }
 
 // MARK: - contend
@@ -91,8 +122,8 @@ struct Tally: Sendable {
     var tally = Tally()
     let ledger: Ledger
     do {
-        ledger = try Ledger(
-            path: options.db, configuration: .init(durability: .normal, actor: "workload-\(options.seed)-\(thread)"))
+        ledger = try openLedger(
+            options.db, configuration: .init(durability: .normal, actor: "workload-\(options.seed)-\(thread)"))
     } catch {
         fail("cannot open: \(error)", 70)
     }
@@ -179,8 +210,8 @@ func crashWriter(options: Options) -> Never {
     let acks = AckLog(path: options.log)
     let ledger: Ledger
     do {
-        ledger = try Ledger(
-            path: options.db, configuration: .init(durability: options.durability, actor: "crash-writer"))
+        ledger = try openLedger(
+            options.db, configuration: .init(durability: options.durability, actor: "crash-writer"))
     } catch {
         fail("cannot open: \(error)", 70)
     }
@@ -224,9 +255,216 @@ func crashWriter(options: Options) -> Never {
     }
 }
 
+// MARK: - fleet
+
+/// Writes whole lines to stdout, one thread at a time, as they happen: what a process
+/// acknowledged is on stdout even if it dies later.
+final class LineWriter: Sendable {
+    private let lock = NSLock()
+
+    func write(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            fail("cannot encode \(object)", 70)
+        }
+        lock.lock()
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        lock.unlock()
+    }
+}
+
+/// One thread of a fleet process. The runs it uses are set up by FleetTests:
+/// - `cas-0`...`cas-<runs-1>` (canonical): compare-and-set moves among SCHEDULED, PENDING and RUNNING;
+/// - jobs `solo` (canonical, skip state SKIPPED) and `solo-cue` (opencue, none), limit 1:
+///   starts of runs of their own, which they end later;
+/// - `keyed-0`...`keyed-<keys-1>` (canonical, PENDING), moved only under the request key
+///   `key-<i>`, which every process sends, to one of three targets; and `decoy` (openlineage,
+///   RUNNING, which may go to RUNNING again), to which a key is sometimes sent instead;
+/// - `retry-0`...`retry-3` (prefect, Running, at most 2 retries): Running/Retrying ->
+///   AwaitingRetry -> Retrying, compare-and-set;
+/// - `chain-0`, `chain-1` (prefect, Running, at most 2 retries): the last run of the chain
+///   fails, then a retry is started with it as parent.
+@Sendable func fleetThread(thread: Int, options: Options, output: LineWriter) {
+    var generator = SeededGenerator(
+        state: options.seed &* 1_000_003 &+ UInt64(options.process) &* 1000 &+ UInt64(thread))
+    let actor = "fleet-\(options.process)-\(thread)"
+    let ledger: Ledger
+    do {
+        ledger = try openLedger(options.db, configuration: .init(mode: .readWrite, durability: .normal, actor: actor))
+    } catch {
+        output.write([
+            "kind": "unexpected", "actor": actor, "call": "open", "error": "\(type(of: error))", "message": "\(error)",
+        ])
+        return
+    }
+    let deadline = Date().addingTimeInterval(options.seconds)
+    var counts: [String: Int] = [:]
+    /// This thread's active runs of the limit-1 jobs.
+    var mine: [(id: String, job: String)] = []
+    var started = 0
+    let moves = [
+        "SCHEDULED": ["PENDING", "RUNNING"], "PENDING": ["RUNNING", "SCHEDULED"], "RUNNING": ["SCHEDULED", "PENDING"],
+    ]
+
+    var began: Int64 = 0
+    func microseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    func ack(_ call: String, _ change: StateChange, _ extra: [String: Any] = [:]) {
+        var object: [String: Any] = [
+            "kind": "ack", "actor": actor, "call": call, "run": change.runID, "from": change.from ?? "-",
+            "to": change.to, "seq": change.seq,
+        ]
+        if let key = change.requestKey { object["key"] = key }
+        object["t0"] = began
+        object["t1"] = microseconds()
+        output.write(object.merging(extra) { $1 })
+        counts["ok", default: 0] += 1
+    }
+
+    for index in 0..<options.operations where Date() < deadline {
+        let roll = Int.random(in: 0..<100, using: &generator)
+        // When the call began (and, in its acknowledgement, when it returned), in microseconds
+        // of the wall clock every process shares: what was true between two calls.
+        began = microseconds()
+        var call = "cas"
+        // Typed refusals this call may meet under contention: counted, not reported.
+        var conflicts: Set<String> = ["expectedStateConflict"]
+        do {
+            switch roll {
+            case 0..<30:
+                call = "cas"
+                let id = "cas-\(Int.random(in: 0..<options.runs, using: &generator))"
+                guard let state = try ledger.run(id: id)?.state, let targets = moves[state] else {
+                    fail("no run \(id), or it left the cycle", 70)
+                }
+                ack(
+                    call,
+                    try ledger.transition(
+                        id, to: targets[Int.random(in: 0..<targets.count, using: &generator)], expecting: state))
+            case 30..<38:
+                // Two compare-and-set moves in one batch, in id order (so that two batches lock
+                // the same runs in the same order); a refused one does not stop the other.
+                call = "batch"
+                let ids = Set((0..<2).map { _ in "cas-\(Int.random(in: 0..<options.runs, using: &generator))" })
+                    .sorted()
+                let picks = ids.map { ($0, Int.random(in: 0..<2, using: &generator)) }
+                let changes = try ledger.batch { batch -> [StateChange] in
+                    var made: [StateChange] = []
+                    for (id, choice) in picks {
+                        guard let state = try batch.run(id: id)?.state, let targets = moves[state] else { continue }
+                        do {
+                            made.append(try batch.transition(id, to: targets[choice], expecting: state))
+                        } catch LedgerError.expectedStateConflict {
+                            continue
+                        }
+                    }
+                    return made
+                }
+                for change in changes { ack(call, change) }
+            case 38..<56:
+                call = "start"
+                conflicts = ["concurrencyLimitReached"]
+                let cue = Int.random(in: 0..<3, using: &generator) == 0
+                let job = cue ? "solo-cue" : "solo"
+                started += 1
+                let id = "solo-\(options.process)-\(thread)-\(started)"
+                let run = try ledger.start(
+                    job: job, lifecycle: cue ? "opencue" : "canonical", id: id, state: cue ? "pending" : "PENDING")
+                let first = try ledger.history(of: id)
+                output.write([
+                    "kind": "ack", "actor": actor, "call": call, "run": id, "job": job, "state": run.state,
+                    "seq": first.first?.seq ?? -1, "t0": began, "t1": microseconds(),
+                ])
+                counts["ok", default: 0] += 1
+                if !run.isTerminal { mine.append((id, job)) }
+            case 56..<68:
+                // This thread's oldest active run moves on: pending to running, running to its end
+                // (a kill, for OpenCue, half the time). No other thread moves it: any error is
+                // unexpected.
+                call = "end"
+                conflicts = []
+                guard let (id, job) = mine.first else { continue }
+                let cue = job == "solo-cue"
+                let state = try ledger.run(id: id)?.state ?? "-"
+                let change: StateChange
+                switch state {
+                case "PENDING", "pending":
+                    change = try ledger.transition(id, to: cue ? "running" : "RUNNING", expecting: state)
+                case "running" where Bool.random(using: &generator):
+                    change = try ledger.perform("kill", on: id, expecting: state)
+                default: change = try ledger.transition(id, to: cue ? "complete" : "COMPLETED", expecting: state)
+                }
+                if change.to != "RUNNING" && change.to != "running" { mine.removeFirst() }
+                ack(call, change)
+            case 68..<84:
+                call = "key"
+                conflicts = ["requestKeyReused"]
+                let key = Int.random(in: 0..<options.keys, using: &generator)
+                let decoy = Int.random(in: 0..<8, using: &generator) == 0
+                let targets = ["RUNNING", "SCHEDULED", "CANCELLED"]
+                let target = decoy ? "RUNNING" : targets[Int.random(in: 0..<targets.count, using: &generator)]
+                ack(call, try ledger.transition(decoy ? "decoy" : "keyed-\(key)", to: target, requestKey: "key-\(key)"))
+            case 84..<94:
+                call = "retry"
+                conflicts = ["expectedStateConflict", "retriesExhausted"]
+                let id = "retry-\(Int.random(in: 0..<4, using: &generator))"
+                guard let state = try ledger.run(id: id)?.state else { fail("no run \(id)", 70) }
+                let target = state == "AwaitingRetry" ? "Retrying" : "AwaitingRetry"
+                ack(call, try ledger.transition(id, to: target, expecting: state))
+            default:
+                call = "chain"
+                conflicts = ["expectedStateConflict", "retriesExhausted"]
+                let root = "chain-\(Int.random(in: 0..<2, using: &generator))"
+                guard let last = try ledger.chain(of: root).max(by: { $0.attempt < $1.attempt }) else { continue }
+                if !last.isTerminal {
+                    ack(call, try ledger.transition(last.id, to: "Failed", expecting: last.state))
+                } else {
+                    started += 1
+                    let id = "\(root)-\(options.process)-\(thread)-\(started)"
+                    let run = try ledger.start(
+                        job: root, lifecycle: "prefect", id: id, state: "Running", parent: last.id)
+                    output.write([
+                        "kind": "ack", "actor": actor, "call": "retry-start", "run": id, "parent": last.id,
+                        "attempt": run.attempt, "state": run.state,
+                    ])
+                    counts["ok", default: 0] += 1
+                }
+            }
+        } catch let error as LedgerError {
+            let name = Mirror(reflecting: error).children.first?.label ?? "\(error)"
+            if conflicts.contains(name) {
+                counts[name, default: 0] += 1
+            } else {
+                counts["unexpected", default: 0] += 1
+                output.write([
+                    "kind": "unexpected", "actor": actor, "call": call, "index": index, "error": "LedgerError.\(name)",
+                    "message": "\(error)",
+                ])
+            }
+        } catch {
+            counts["unexpected", default: 0] += 1
+            var object: [String: Any] = [
+                "kind": "unexpected", "actor": actor, "call": call, "index": index, "error": "\(type(of: error))",
+                "message": "\(error)",
+            ]
+            if let error = error as? PostgresError { object["sqlstate"] = error.sqlState ?? "" }
+            output.write(object)
+        }
+    }
+    output.write(["kind": "summary", "actor": actor, "counts": counts, "left_active": mine.map(\.id)])
+}
+
 // MARK: - main
 
 if options.mode == "crash-writer" { crashWriter(options: options) }
+
+if options.mode == "fleet" {
+    let output = LineWriter()
+    let settings = options
+    DispatchQueue.concurrentPerform(iterations: settings.threads) { thread in
+        fleetThread(thread: thread, options: settings, output: output)
+    }
+    exit(0)
+}
 
 let slots = Slots(count: options.threads)
 let settings = options
