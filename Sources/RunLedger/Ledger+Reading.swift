@@ -65,7 +65,7 @@ extension Ledger {
     public func upstreams(of runID: String) throws -> [(id: String, isCompleted: Bool)] {
         try read { connection in
             let store = Store(connection: connection)
-            guard try store.head(of: runID) != nil else { throw LedgerError.noSuchRun(runID: runID) }
+            guard try store.runExists(runID) else { throw LedgerError.noSuchRun(runID: runID) }
             return try store.upstreams(of: runID).map { (id: $0.id, isCompleted: $0.isCompleted) }
         }
     }

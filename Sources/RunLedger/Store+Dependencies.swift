@@ -10,7 +10,7 @@ extension Store {
     func upstreams(of runID: String) throws -> [(id: String, isCompleted: Bool)] {
         try connection.cached(
             """
-            SELECT d.upstream_id, ifnull(o.canonical_type, s.canonical_type) = 'COMPLETED'
+            SELECT d.upstream_id, coalesce(o.canonical_type, s.canonical_type) = 'COMPLETED'
             FROM run_dependencies AS d JOIN runs AS r ON r.id = d.upstream_id
             LEFT JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
             LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome

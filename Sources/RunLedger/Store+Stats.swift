@@ -27,7 +27,7 @@ private struct StatsReader {
             of: RunQuery(
                 job: query.job, lifecycle: query.lifecycle, createdSince: query.createdSince,
                 createdBefore: query.createdBefore))
-        return ((["1"] + conditions).joined(separator: " AND "), arguments)
+        return ((["TRUE"] + conditions).joined(separator: " AND "), arguments)
     }
 
     /// Ended runs, from the stats table: group, lifecycle, state, outcome ('' for none), then
@@ -88,7 +88,7 @@ private struct StatsReader {
         var slots: [Slot: DurationHistogram.Bucket] = [:]
         try connection.cached(
             """
-            SELECT r.\(groupColumn), r.lifecycle, r.state, ifnull(r.outcome, ''), r.ended_at - r.created_at
+            SELECT r.\(groupColumn), r.lifecycle, r.state, coalesce(r.outcome, ''), r.ended_at - r.created_at
             FROM runs AS r WHERE \(filter) AND r.ended_at IS NOT NULL
             """
         ).forEachRow(arguments: arguments) { row in

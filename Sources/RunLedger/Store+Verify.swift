@@ -123,7 +123,7 @@ private struct Verifier {
             FROM lifecycle_states WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
             """,
             """
-            SELECT 'transition ' || lifecycle || ': ' || from_state || ' -> ' || to_state || ifnull(' by ' || action, ''),
+            SELECT 'transition ' || lifecycle || ': ' || from_state || ' -> ' || to_state || coalesce(' by ' || action, ''),
                    quote(description)
             FROM lifecycle_transitions WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
             """,
@@ -162,7 +162,7 @@ private struct Verifier {
                            WHERE s.lifecycle = r.lifecycle AND s.state = c.to_state AND s.is_initial = 1),
                    EXISTS (SELECT 1 FROM lifecycle_transitions t
                            WHERE t.lifecycle = r.lifecycle AND t.from_state = c.from_state
-                             AND t.to_state = c.to_state AND t.action IS c.action),
+                             AND t.to_state = c.to_state AND t.action IS NOT DISTINCT FROM c.action),
                    c.previous_seq IS NULL
             FROM ordered AS c
             JOIN runs AS r ON r.num = c.run_num
@@ -172,10 +172,10 @@ private struct Verifier {
                         SELECT 1 FROM lifecycle_states s
                         WHERE s.lifecycle = r.lifecycle AND s.state = c.to_state AND s.is_initial = 1)))
                OR (c.previous_seq IS NOT NULL
-                   AND (c.from_state IS NOT p.to_state OR c.at < p.at OR NOT EXISTS (
+                   AND (c.from_state IS DISTINCT FROM p.to_state OR c.at < p.at OR NOT EXISTS (
                         SELECT 1 FROM lifecycle_transitions t
                         WHERE t.lifecycle = r.lifecycle AND t.from_state = c.from_state
-                          AND t.to_state = c.to_state AND t.action IS c.action)))
+                          AND t.to_state = c.to_state AND t.action IS NOT DISTINCT FROM c.action)))
             ORDER BY c.seq
             """
         ).forEachRow { row in
@@ -222,7 +222,7 @@ private struct Verifier {
             """
             SELECT r.id, r.state, l.to_state FROM runs AS r
             JOIN state_changes AS l ON l.seq = (SELECT max(seq) FROM state_changes WHERE run_num = r.num)
-            WHERE r.state IS NOT l.to_state OR r.updated_at IS NOT l.at
+            WHERE r.state IS DISTINCT FROM l.to_state OR r.updated_at IS DISTINCT FROM l.at
             """)
         {
             report(
@@ -247,12 +247,17 @@ private struct Verifier {
     /// same count and sum, and a smallest and largest that bound the durations (a prune or
     /// a reopened run loosens them, but never inward).
     private mutating func checkStats() throws {
-        let bucket = "CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END"
+        // The rules' bucket, computed here on its own. PostgreSQL takes the digits of a bigint
+        // only from its text.
+        let bucket =
+            connection.engine == .sqlite
+            ? "CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END"
+            : "CASE WHEN d < 1000 THEN d ELSE length(d::text) * 1000 + substr(d::text, 1, 3)::bigint END"
         let tables = [
             (
                 table: "stats_run_durations", count: "runs", key: ["job", "lifecycle", "state", "outcome"],
                 source: """
-                SELECT job, lifecycle, state, ifnull(outcome, '') AS outcome, ended_at - created_at AS d
+                SELECT job, lifecycle, state, coalesce(outcome, '') AS outcome, ended_at - created_at AS d
                 FROM runs WHERE ended_at IS NOT NULL
                 """
             ),
@@ -263,7 +268,7 @@ private struct Verifier {
                     SELECT r.job, r.lifecycle, c.to_state AS state,
                            lead(c.at) OVER (PARTITION BY c.run_num ORDER BY c.seq) - c.at AS d
                     FROM state_changes AS c JOIN runs AS r ON r.num = c.run_num
-                ) WHERE d IS NOT NULL
+                ) AS stays WHERE d IS NOT NULL
                 """
             ),
         ]
@@ -273,11 +278,12 @@ private struct Verifier {
             let sql = """
                 WITH expected AS (
                     SELECT \(columns), \(bucket) AS bucket, count(*) AS n, sum(d) AS total, min(d) AS low, max(d) AS high
-                    FROM (\(source)) GROUP BY \(columns), bucket
+                    FROM (\(source)) AS durations GROUP BY \(columns), bucket
                 )
                 SELECT \(key.map { "e.\($0)" }.joined(separator: ", ")), e.n, s.\(count) FROM expected AS e
                 LEFT JOIN \(table) AS s ON \(join)
-                WHERE s.\(count) IS NOT e.n OR s.total_us IS NOT e.total OR s.min_us > e.low OR s.max_us < e.high
+                WHERE s.\(count) IS DISTINCT FROM e.n OR s.total_us IS DISTINCT FROM e.total OR s.min_us > e.low
+                   OR s.max_us < e.high
                 UNION ALL
                 SELECT \(key.map { "s.\($0)" }.joined(separator: ", ")), 0, s.\(count) FROM \(table) AS s
                 WHERE NOT EXISTS (SELECT 1 FROM expected AS e WHERE \(join))

@@ -36,7 +36,7 @@ struct Store {
             case .scheduledAt: "r.scheduled_at"
             case .heartbeatAt: "r.heartbeat_at"
             case .metadata: "r.meta"
-            case .canonicalType: "ifnull(o.canonical_type, s.canonical_type)"
+            case .canonicalType: "coalesce(o.canonical_type, s.canonical_type)"
             case .isTerminal: "s.is_terminal"
             }
         }
@@ -131,14 +131,26 @@ struct Store {
         let updatedAt: Timestamp
     }
 
-    /// The run's key, lifecycle, state and last change time.
+    static let headByID = "SELECT num, lifecycle, state, updated_at FROM runs WHERE id = ?"
+    /// On a server, the head locks its row: see `head(of:)`.
+    static let headByIDForUpdate = headByID + " FOR UPDATE"
+
+    /// The run's key, lifecycle, state and last change time, for a change of the run (in a
+    /// write transaction). On PostgreSQL the run's row stays locked until the transaction
+    /// ends, so that the writers of one run take turns, as SQLite's one writer does: the
+    /// change starts from the head it read, and its time is not before another's.
     func head(of runID: String) throws -> RunHead? {
-        try connection.cached("SELECT num, lifecycle, state, updated_at FROM runs WHERE id = ?")
+        try connection.cached(connection.engine == .sqlite ? Self.headByID : Self.headByIDForUpdate)
             .fetchOne(runID) { row in
                 RunHead(
                     num: row.int64(at: 0), lifecycle: row.string(at: 1), state: row.string(at: 2),
                     updatedAt: Timestamp(rawValue: row.int64(at: 3)))
             }
+    }
+
+    /// Whether a run with this id is recorded (for reads: unlike `head(of:)`, it locks nothing).
+    func runExists(_ runID: String) throws -> Bool {
+        try connection.cached("SELECT 1 FROM runs WHERE id = ?").fetchOne(runID) { _ in true } ?? false
     }
 
     /// The canonical type a run counts as now (its state's, refined by its outcome).
@@ -287,7 +299,7 @@ struct Store {
         let changes = try connection.cached(Self.historyAfter).fetchAll(runID, seq) {
             Self.decodeChange($0, runID: runID)
         }
-        if changes.isEmpty, try head(of: runID) == nil { return nil }
+        if changes.isEmpty, try !runExists(runID) { return nil }
         return changes
     }
 }
