@@ -61,13 +61,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .executableTarget(name: "RunLedgerBench", dependencies: ["RunLedger"]),
-        // What both test targets use: temporary directories, processes run to their end,
-        // reliability suite sizes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets use: temporary directories, processes run to their end,
+        // reliability suite sizes, a test ledger on either engine and its foreign clients.
+        .target(name: "TestSupport", dependencies: ["RunLedger", "RunLedgerPostgres"], path: "Tests/TestSupport"),
         // CSQLite: tests compare hand-written result codes with the C constants.
         // Needs the throwaway server Scripts/test.sh starts (RUNLEDGER_TEST_POSTGRES).
         .testTarget(name: "PostgresTests", dependencies: ["RunLedgerPostgres", "RunLedger", "TestSupport"]),
-        .testTarget(name: "RunLedgerTests", dependencies: ["RunLedger", "CSQLite", "TestSupport"]),
+        .testTarget(
+            name: "RunLedgerTests", dependencies: ["RunLedger", "RunLedgerPostgres", "CSQLite", "TestSupport"]),
         // Depends on the executables so that `swift test` builds the binaries the tests run.
         .testTarget(
             name: "CLITests",

@@ -5,6 +5,9 @@ import Testing
 
 /// Bad files through the library: each open or call fails with a typed error, and the file
 /// is left as it was. (The CLI's catalogue, with exit codes, is in CLITests/BadInputTests.)
+///
+/// SQLite only: bad files (a PostgreSQL ledger has no file; its bad schemas are
+/// PostgresTests').
 struct BadFileTests {
     func withLedgerBytes(_ body: (URL, Data) throws -> Void) throws {
         try withTemporaryDirectory { directory in

@@ -4,7 +4,7 @@ import Testing
 @testable import RunLedger
 
 /// Lifecycles defined through the library: once and usable, refused when different under a
-/// used name, every problem of a bad definition named.
+/// used name, every problem of a bad definition named; on both engines.
 struct DefineLifecycleTests {
     static let deploy = Lifecycle(
         name: "deploy", description: "Blue-green deploys",
@@ -21,8 +21,9 @@ struct DefineLifecycleTests {
         ],
         roles: .init(defaultMaxActive: 1))
 
-    @Test func aValidLifecycleIsDefinedOnceAndUsable() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aValidLifecycleIsDefinedOnceAndUsable(_ engine: Ledger.Engine) throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.define(Self.deploy)
             try ledger.define(Self.deploy)  // the same again: nothing changes
             #expect(try ledger.lifecycle(named: "deploy") == Self.deploy)
@@ -36,8 +37,10 @@ struct DefineLifecycleTests {
         }
     }
 
-    @Test func aDifferentDefinitionUnderAUsedNameIsRefused() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aDifferentDefinitionUnderAUsedNameIsRefused(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.define(Self.deploy)
             var changed = Self.deploy
             changed.states[1].canonicalType = .pending
@@ -48,8 +51,8 @@ struct DefineLifecycleTests {
         }
     }
 
-    @Test func everyProblemOfADefinitionIsNamed() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func everyProblemOfADefinitionIsNamed(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             var bad = Self.deploy
             bad.name = "bad"
             bad.states[0].isInitial = false
@@ -79,7 +82,7 @@ struct DefineLifecycleTests {
                 .init(name: "island", canonicalType: .pending, isTerminal: false, isInitial: false))
             #expect(unreachable.problems == ["state island cannot be reached from an initial state"])
             #expect(
-                try SQLiteShell.query("SELECT count(*) FROM lifecycles WHERE name IN ('bad', 'unreachable');", on: path)
+                try database.query("SELECT count(*) FROM lifecycles WHERE name IN ('bad', 'unreachable');")
                     == ["0"])
         }
     }

@@ -3,15 +3,19 @@ import Testing
 
 @testable import RunLedger
 
-/// The ledger's rules (README: the rules table), attacked by clients that know nothing of runledger: the `sqlite3`
-/// shell and Python's sqlite3 module. Each attempt must fail with the rule's tag and leave
-/// the file as it was.
+/// The ledger's rules (README: the rules table), attacked by clients that know nothing of
+/// runledger, on both engines: the `sqlite3` shell and Python's sqlite3 module on a file,
+/// `psql` and psycopg on PostgreSQL. Each attempt must fail with the rule's tag and leave
+/// the tables as they were. SQLite's own dialect (`INSERT OR REPLACE`, `UPDATE OR REPLACE`,
+/// `PRAGMA`) and its trigger-call tables (`call_*`) are attacked on SQLite only: PostgreSQL
+/// has no statement that deletes a conflicting row to make room, and its rules call
+/// functions, not tables.
 struct ForeignClientRuleTests {
     /// A ledger with one prefect run `r1` in Running (three history rows, times in 2023) and one custom
     /// lifecycle `deploy` used by run `d1`.
-    func withPopulatedLedger(_ body: (Ledger, String) throws -> Void) throws {
-        try withTemporaryLedger { ledger, path in
-            let setup = try SQLiteShell.run(
+    func withPopulatedLedger(_ engine: Ledger.Engine, _ body: (Ledger, TestDatabase) throws -> Void) throws {
+        try withTemporaryLedger(engine) { ledger, database in
+            let setup = try database.run(
                 """
                 INSERT INTO runs (id, job, lifecycle, created_at) VALUES ('r1', 'etl', 'prefect', 1700000000000000);
                 INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('r1', 'Scheduled', 'Pending', 1700000001000000);
@@ -21,136 +25,152 @@ struct ForeignClientRuleTests {
                 VALUES ('deploy', 'queued', 'PENDING', 0, 1, 1), ('deploy', 'live', 'COMPLETED', 1, 0, 2);
                 INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('deploy', 'queued', 'live');
                 INSERT INTO runs (id, job, lifecycle) VALUES ('d1', 'web', 'deploy');
-                """, on: path)
+                """)
             try #require(setup.status == 0, "\(setup.stderr)")
-            try body(ledger, path)
+            try body(ledger, database)
         }
     }
 
     /// Runs `sql` with the shell and expects a refusal naming `rule`, with the file's tables
     /// unchanged.
-    func expectRefused(_ sql: String, rule: String, on path: String, sourceLocation: SourceLocation = #_sourceLocation)
+    func expectRefused(
+        _ sql: String, rule: String, on database: TestDatabase, sourceLocation: SourceLocation = #_sourceLocation
+    )
         throws
     {
         let snapshot =
-            "SELECT * FROM runs; SELECT * FROM state_changes; SELECT * FROM lifecycle_states; SELECT * FROM lifecycle_transitions; SELECT * FROM lifecycles;"
-        let before = try SQLiteShell.query(snapshot, on: path)
-        let result = try SQLiteShell.run(sql, on: path)
+            "SELECT * FROM runs ORDER BY num; SELECT * FROM state_changes ORDER BY seq; SELECT * FROM lifecycle_states ORDER BY lifecycle, state; SELECT * FROM lifecycle_transitions ORDER BY rowid; SELECT * FROM lifecycles ORDER BY name;"
+        let before = try database.query(snapshot)
+        let result = try database.run(sql)
         #expect(result.status != 0, "accepted: \(sql)", sourceLocation: sourceLocation)
         #expect(result.stderr.contains("runledger:\(rule):"), "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(try SQLiteShell.query(snapshot, on: path) == before, sourceLocation: sourceLocation)
+        #expect(try database.query(snapshot) == before, sourceLocation: sourceLocation)
     }
 
-    @Test func historyRowsCannotBeUpdatedOrDeleted() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func historyRowsCannotBeUpdatedOrDeleted(_ engine: Ledger.Engine) throws {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
-                "UPDATE state_history SET to_state = 'Completed' WHERE seq = 3;", rule: "append_only", on: path)
-            try expectRefused("DELETE FROM state_history WHERE seq = 3;", rule: "append_only", on: path)
-            try expectRefused("UPDATE state_changes SET reason = 'rewritten';", rule: "append_only", on: path)
-            try expectRefused("DELETE FROM state_changes;", rule: "append_only", on: path)
-            try expectRefused("DELETE FROM runs WHERE id = 'r1';", rule: "append_only", on: path)
+                "UPDATE state_history SET to_state = 'Completed' WHERE seq = 3;", rule: "append_only", on: database)
+            try expectRefused("DELETE FROM state_history WHERE seq = 3;", rule: "append_only", on: database)
+            try expectRefused("UPDATE state_changes SET reason = 'rewritten';", rule: "append_only", on: database)
+            try expectRefused("DELETE FROM state_changes;", rule: "append_only", on: database)
+            try expectRefused("DELETE FROM runs WHERE id = 'r1';", rule: "append_only", on: database)
         }
     }
 
+    // SQLite only: its rules pass notices through `call_*` tables, which PostgreSQL's rules
+    // (functions) do not have.
     @Test func theTriggersInternalCallsRefuseACallFromOutside() throws {
-        try withPopulatedLedger { _, path in
+        try withPopulatedLedger(.sqlite) { _, database in
             // A fake "run r1 ended" notice: not the newest history row, not what it says.
             try expectRefused(
                 """
                 INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at)
                 SELECT seq, run_num, 'Completed', NULL, at FROM state_changes WHERE seq = 2;
-                """, rule: "internal_call", on: path)
+                """, rule: "internal_call", on: database)
             // The notice a run's end passes on, for a row that does not exist.
             try expectRefused(
                 "INSERT INTO call_notify_dependants (seq, run_num, to_state, outcome, at) VALUES (99, 1, 'x', NULL, 0);",
-                rule: "internal_call", on: path)
+                rule: "internal_call", on: database)
         }
     }
 
+    // SQLite only: `INSERT OR REPLACE` is SQLite's; PostgreSQL has no insert that deletes the
+    // row it conflicts with (`ON CONFLICT DO UPDATE` is an update, refused as any).
     @Test func insertOrReplaceCannotTakeAHistoryRowsPlace() throws {
-        try withPopulatedLedger { ledger, path in
-            let keyed = try SQLiteShell.run(
-                "INSERT INTO state_history (run_id, from_state, to_state, request_key) VALUES ('d1', 'queued', 'live', 'k1');",
-                on: path)
+        try withPopulatedLedger(.sqlite) { ledger, database in
+            let keyed = try database.run(
+                "INSERT INTO state_history (run_id, from_state, to_state, request_key) VALUES ('d1', 'queued', 'live', 'k1');"
+            )
             try #require(keyed.status == 0, "\(keyed.stderr)")
             // Same request_key: REPLACE would delete d1's row to make room for r1's.
             try expectRefused(
                 """
                 INSERT OR REPLACE INTO state_changes (run_num, from_state, to_state, request_key)
                 SELECT num, 'Running', 'Completed', 'k1' FROM runs WHERE id = 'r1';
-                """, rule: "duplicate_request", on: path)
+                """, rule: "duplicate_request", on: database)
             // Same seq as the newest row.
             try expectRefused(
                 """
                 INSERT OR REPLACE INTO state_changes (seq, run_num, from_state, to_state)
                 SELECT max(seq), (SELECT num FROM runs WHERE id = 'r1'), 'Running', 'Completed' FROM state_changes;
-                """, rule: "history_order", on: path)
+                """, rule: "history_order", on: database)
             #expect(try ledger.history(of: "d1").map(\.to) == ["queued", "live"])
         }
     }
 
-    @Test func runsStateCannotBeSetDirectly() throws {
-        try withPopulatedLedger { _, path in
-            try expectRefused("UPDATE runs SET state = 'Completed' WHERE id = 'r1';", rule: "derived_state", on: path)
-            try expectRefused("UPDATE runs SET state = 'Scheduled' WHERE id = 'r1';", rule: "derived_state", on: path)
-            try expectRefused("UPDATE runs SET updated_at = 0 WHERE id = 'r1';", rule: "derived_state", on: path)
+    @Test(arguments: Ledger.Engine.allCases) func runsStateCannotBeSetDirectly(_ engine: Ledger.Engine) throws {
+        try withPopulatedLedger(engine) { _, database in
+            try expectRefused(
+                "UPDATE runs SET state = 'Completed' WHERE id = 'r1';", rule: "derived_state", on: database)
+            try expectRefused(
+                "UPDATE runs SET state = 'Scheduled' WHERE id = 'r1';", rule: "derived_state", on: database)
+            try expectRefused("UPDATE runs SET updated_at = 0 WHERE id = 'r1';", rule: "derived_state", on: database)
             // Even to the state of the newest row of another run.
-            try expectRefused("UPDATE runs SET state = 'queued' WHERE id = 'r1';", rule: "derived_state", on: path)
+            try expectRefused("UPDATE runs SET state = 'queued' WHERE id = 'r1';", rule: "derived_state", on: database)
             // The end of a run follows its state, also for the run whose row is the ledger's newest.
-            try expectRefused("UPDATE runs SET ended_at = updated_at WHERE id = 'd1';", rule: "derived_state", on: path)
-            try expectRefused("UPDATE runs SET ended_at = 5 WHERE id = 'r1';", rule: "derived_state", on: path)
-            let ended = try SQLiteShell.run(
-                "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('d1', 'queued', 'live');", on: path)
+            try expectRefused(
+                "UPDATE runs SET ended_at = updated_at WHERE id = 'd1';", rule: "derived_state", on: database)
+            try expectRefused("UPDATE runs SET ended_at = 5 WHERE id = 'r1';", rule: "derived_state", on: database)
+            let ended = try database.run(
+                "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('d1', 'queued', 'live');")
             try #require(ended.status == 0, "\(ended.stderr)")
-            try expectRefused("UPDATE runs SET ended_at = NULL WHERE id = 'd1';", rule: "derived_state", on: path)
+            try expectRefused("UPDATE runs SET ended_at = NULL WHERE id = 'd1';", rule: "derived_state", on: database)
             try expectRefused(
-                "UPDATE runs SET ended_at = ended_at + 1 WHERE id = 'd1';", rule: "derived_state", on: path)
-            try expectRefused("UPDATE runs SET outcome = 'x' WHERE id = 'd1';", rule: "derived_state", on: path)
+                "UPDATE runs SET ended_at = ended_at + 1 WHERE id = 'd1';", rule: "derived_state", on: database)
+            try expectRefused("UPDATE runs SET outcome = 'x' WHERE id = 'd1';", rule: "derived_state", on: database)
         }
     }
 
-    @Test func aRunsIdentityCannotChange() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func aRunsIdentityCannotChange(_ engine: Ledger.Engine) throws {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
-                "UPDATE runs SET lifecycle = 'canonical' WHERE id = 'r1';", rule: "immutable_run", on: path)
-            try expectRefused("UPDATE runs SET id = 'r9' WHERE id = 'r1';", rule: "immutable_run", on: path)
-            try expectRefused("UPDATE OR REPLACE runs SET id = 'd1' WHERE id = 'r1';", rule: "immutable_run", on: path)
+                "UPDATE runs SET lifecycle = 'canonical' WHERE id = 'r1';", rule: "immutable_run", on: database)
+            try expectRefused("UPDATE runs SET id = 'r9' WHERE id = 'r1';", rule: "immutable_run", on: database)
+            try expectRefused("UPDATE runs SET id = 'd1' WHERE id = 'r1';", rule: "immutable_run", on: database)
+            if engine == .sqlite {  // SQLite's dialect: REPLACE would delete d1 to make room
+                try expectRefused(
+                    "UPDATE OR REPLACE runs SET id = 'd1' WHERE id = 'r1';", rule: "immutable_run", on: database)
+            }
         }
     }
 
-    @Test func aTransitionFromAStateTheRunIsNotInFails() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func aTransitionFromAStateTheRunIsNotInFails(_ engine: Ledger.Engine)
+        throws
+    {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
                 "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('r1', 'Pending', 'Running');",
-                rule: "wrong_from_state", on: path)
+                rule: "wrong_from_state", on: database)
             try expectRefused(
                 "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('r1', NULL, 'Scheduled');",
-                rule: "wrong_from_state", on: path)
+                rule: "wrong_from_state", on: database)
         }
     }
 
-    @Test func anIllegalEdgeAndAnUnknownRunFail() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func anIllegalEdgeAndAnUnknownRunFail(_ engine: Ledger.Engine) throws {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
                 "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('r1', 'Running', 'Late');",
-                rule: "illegal_transition", on: path)
+                rule: "illegal_transition", on: database)
             try expectRefused(
                 "INSERT INTO state_history (run_id, from_state, to_state) VALUES ('nope', 'Running', 'Completed');",
-                rule: "no_such_run", on: path)
+                rule: "no_such_run", on: database)
             try expectRefused(
                 "INSERT INTO state_changes (run_num, from_state, to_state) VALUES (99, 'Running', 'Completed');",
-                rule: "no_such_run", on: path)
+                rule: "no_such_run", on: database)
         }
     }
 
-    @Test func timeCannotGoBackwardsButMayStandStill() throws {
-        try withPopulatedLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func timeCannotGoBackwardsButMayStandStill(_ engine: Ledger.Engine) throws
+    {
+        try withPopulatedLedger(engine) { ledger, database in
             try expectRefused(
                 "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('r1', 'Running', 'Completed', 1700000001999999);",
-                rule: "time_backwards", on: path)
-            let equal = try SQLiteShell.run(
-                "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('r1', 'Running', 'Completed', 1700000002000000);",
-                on: path)
+                rule: "time_backwards", on: database)
+            let equal = try database.run(
+                "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('r1', 'Running', 'Completed', 1700000002000000);"
+            )
             #expect(equal.status == 0, "\(equal.stderr)")
             let history = try ledger.history(of: "r1")
             #expect(
@@ -161,78 +181,88 @@ struct ForeignClientRuleTests {
         }
     }
 
-    @Test func aLifecycleThatARunUsesCannotBeAltered() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func aLifecycleThatARunUsesCannotBeAltered(_ engine: Ledger.Engine) throws
+    {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
                 "UPDATE lifecycle_states SET canonical_type = 'FAILED' WHERE lifecycle = 'deploy' AND state = 'live';",
-                rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
             try expectRefused(
-                "DELETE FROM lifecycle_transitions WHERE lifecycle = 'deploy';", rule: "lifecycle_in_use", on: path)
+                "DELETE FROM lifecycle_transitions WHERE lifecycle = 'deploy';", rule: "lifecycle_in_use", on: database)
             try expectRefused(
                 "INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('deploy', 'live', 'queued');",
-                rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
             try expectRefused(
                 "INSERT INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'rolled-back', 'FAILED', 1, 0, 3);",
-                rule: "lifecycle_in_use", on: path)
-            try expectRefused("DELETE FROM lifecycles WHERE name = 'deploy';", rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
+            try expectRefused("DELETE FROM lifecycles WHERE name = 'deploy';", rule: "lifecycle_in_use", on: database)
             try expectRefused(
-                "UPDATE lifecycles SET description = 'x' WHERE name = 'deploy';", rule: "lifecycle_in_use", on: path)
+                "UPDATE lifecycles SET description = 'x' WHERE name = 'deploy';", rule: "lifecycle_in_use", on: database
+            )
+            guard engine == .sqlite else { return }  // SQLite's dialect: REPLACE deletes to make room
             try expectRefused(
-                "INSERT OR REPLACE INTO lifecycles (name) VALUES ('deploy');", rule: "duplicate_lifecycle", on: path)
+                "INSERT OR REPLACE INTO lifecycles (name) VALUES ('deploy');", rule: "duplicate_lifecycle", on: database
+            )
             try expectRefused(
                 "INSERT OR REPLACE INTO lifecycle_states (lifecycle, state, canonical_type, is_terminal, is_initial, position) VALUES ('deploy', 'live', 'FAILED', 1, 0, 2);",
-                rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
         }
     }
 
-    @Test func builtInLifecyclesAreImmutableEvenUnused() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func builtInLifecyclesAreImmutableEvenUnused(_ engine: Ledger.Engine)
+        throws
+    {
+        try withPopulatedLedger(engine) { _, database in
             try expectRefused(
                 "UPDATE lifecycle_states SET is_terminal = 0 WHERE lifecycle = 'domino' AND state = 'Failed';",
-                rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
             try expectRefused(
                 "INSERT INTO lifecycle_transitions (lifecycle, from_state, to_state) VALUES ('domino', 'Failed', 'Queued');",
-                rule: "lifecycle_in_use", on: path)
-            try expectRefused("DELETE FROM lifecycles WHERE name = 'openlineage';", rule: "lifecycle_in_use", on: path)
+                rule: "lifecycle_in_use", on: database)
+            try expectRefused(
+                "DELETE FROM lifecycles WHERE name = 'openlineage';", rule: "lifecycle_in_use", on: database)
         }
     }
 
+    // SQLite only: `REPLACE` and `PRAGMA recursive_triggers` are SQLite's (see above).
     @Test func replaceTricksCannotRewriteHistoryOrRuns() throws {
-        try withPopulatedLedger { _, path in
+        try withPopulatedLedger(.sqlite) { _, database in
             try expectRefused(
                 "INSERT OR REPLACE INTO state_changes (seq, run_num, from_state, to_state) VALUES (2, 1, 'Running', 'Completed');",
-                rule: "history_order", on: path)
+                rule: "history_order", on: database)
             try expectRefused(
                 "REPLACE INTO state_changes (seq, run_num, from_state, to_state) SELECT max(seq), 1, 'Running', 'Completed' FROM state_changes;",
-                rule: "history_order", on: path)
+                rule: "history_order", on: database)
             try expectRefused(
                 "INSERT OR REPLACE INTO runs (id, job, lifecycle) VALUES ('r1', 'etl', 'prefect');",
-                rule: "duplicate_run", on: path)
+                rule: "duplicate_run", on: database)
             try expectRefused(
                 "INSERT OR REPLACE INTO runs (num, id, job, lifecycle) VALUES (1, 'r2', 'etl', 'prefect');",
-                rule: "duplicate_run", on: path)
+                rule: "duplicate_run", on: database)
             try expectRefused(
                 "PRAGMA recursive_triggers = ON; INSERT OR REPLACE INTO runs (id, job, lifecycle) VALUES ('r1', 'etl', 'prefect');",
-                rule: "duplicate_run", on: path)
+                rule: "duplicate_run", on: database)
         }
     }
 
-    @Test func aFailedInsertLeavesNoRowBehind() throws {
-        try withPopulatedLedger { _, path in
+    @Test(arguments: Ledger.Engine.allCases) func aFailedInsertLeavesNoRowBehind(_ engine: Ledger.Engine) throws {
+        try withPopulatedLedger(engine) { _, database in
             // The second run of a two-row INSERT is refused: the first must not stay either.
             try expectRefused(
                 "INSERT INTO runs (id, job, lifecycle, state) VALUES ('ok', 'j', 'prefect', 'Scheduled'), ('bad', 'j', 'prefect', 'Completed');",
-                rule: "not_initial", on: path)
+                rule: "not_initial", on: database)
             try expectRefused(
                 "INSERT INTO runs (id, job, lifecycle) VALUES ('x', 'j', 'no-such-lifecycle');",
-                rule: "no_such_lifecycle", on: path)
+                rule: "no_such_lifecycle", on: database)
             #expect(
-                try SQLiteShell.query("SELECT count(*) FROM runs WHERE id IN ('ok', 'bad', 'x');", on: path) == ["0"])
+                try database.query("SELECT count(*) FROM runs WHERE id IN ('ok', 'bad', 'x');") == ["0"])
         }
     }
 
-    @Test func aPlainSQLClientRecordsARunThatTheLibraryReadsBack() throws {
-        try withPopulatedLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aPlainSQLClientRecordsARunThatTheLibraryReadsBack(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withPopulatedLedger(engine) { ledger, _ in
             let run = try #require(try ledger.run(id: "r1"))
             #expect(run.state == "Running")
             #expect(run.lifecycle == "prefect")
@@ -248,11 +278,11 @@ struct ForeignClientRuleTests {
         }
     }
 
-    @Test func pythonsSQLiteModuleMeetsTheSameRules() throws {
-        try withPopulatedLedger { ledger, path in
+    /// Python's sqlite3 module on SQLite, psycopg on PostgreSQL.
+    @Test(arguments: Ledger.Engine.allCases) func pythonsDatabaseModuleMeetsTheSameRules(_ engine: Ledger.Engine) throws
+    {
+        try withPopulatedLedger(engine) { ledger, database in
             let script = """
-                import sqlite3, sys
-                db = sqlite3.connect(sys.argv[1], isolation_level=None)
                 refused = []
                 for sql in [
                     "UPDATE state_history SET reason = 'x'",
@@ -264,13 +294,13 @@ struct ForeignClientRuleTests {
                     try:
                         db.execute(sql)
                         print("ACCEPTED", sql)
-                    except sqlite3.IntegrityError as e:
+                    except Refused as e:
                         refused.append(str(e).split(":")[1])
                 print(",".join(refused))
                 db.execute("INSERT INTO state_history (run_id, from_state, to_state, reason) VALUES ('r1', 'Running', 'Completed', 'from python')")
                 print(db.execute("SELECT state FROM runs WHERE id = 'r1'").fetchone()[0])
                 """
-            let result = try Python.run(script, arguments: [path])
+            let result = try database.python(script)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(!result.stdout.contains("ACCEPTED"))
             #expect(

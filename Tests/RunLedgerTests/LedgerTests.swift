@@ -3,10 +3,11 @@ import Testing
 
 @testable import RunLedger
 
-/// The ledger API: starting, transitions, actions, batches, queries, and their typed errors.
+/// The ledger API: starting, transitions, actions, batches, queries, and their typed errors,
+/// on both engines.
 struct LedgerTests {
-    @Test func startRecordsTheRunAndItsFirstState() throws {
-        try withTemporaryLedger(.init(durability: .normal, actor: "tester")) { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func startRecordsTheRunAndItsFirstState(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine, .init(durability: .normal, actor: "tester")) { ledger, _ in
             let at = try #require(Timestamp(iso8601: "2026-01-02T03:04:05Z"))
             let run = try ledger.start(
                 job: "etl", lifecycle: "prefect", id: "run-1", at: at, reason: "nightly", metadata: #"{"k": 1}"#)
@@ -28,8 +29,10 @@ struct LedgerTests {
         }
     }
 
-    @Test func startDefaultsToAUUIDv7AndTheCanonicalLifecycle() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func startDefaultsToAUUIDv7AndTheCanonicalLifecycle(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "etl")
             #expect(run.id.count == 36)
             #expect(run.lifecycle == "canonical")
@@ -37,8 +40,10 @@ struct LedgerTests {
         }
     }
 
-    @Test func aRetryIsANewRunWhoseAttemptFollowsItsParent() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRetryIsANewRunWhoseAttemptFollowsItsParent(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let first = try ledger.start(job: "etl", lifecycle: "opencue", state: "pending")
             try ledger.transition(first.id, to: "running")
             try ledger.transition(first.id, to: "failed")
@@ -52,8 +57,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func typedErrorsNameWhatWasWrong() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func typedErrorsNameWhatWasWrong(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "etl", lifecycle: "databricks", id: "r")
             #expect(throws: LedgerError.duplicateRun(runID: "r")) { try ledger.start(job: "etl", id: "r") }
             #expect(throws: LedgerError.noSuchLifecycle(name: "airflow")) {
@@ -89,8 +94,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func expectedStateIsACompareAndSet() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func expectedStateIsACompareAndSet(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "etl", lifecycle: "domino")
             try ledger.transition(run.id, to: "Scheduled", expecting: "Queued")
             let error = try #require(throws: LedgerError.self) {
@@ -101,8 +106,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func actionsTakeTheirNamedEdgeAndOnlyThem() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func actionsTakeTheirNamedEdgeAndOnlyThem(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "render", lifecycle: "opencue")
             try ledger.transition(run.id, to: "running")
             let required = try #require(throws: LedgerError.self) { try ledger.transition(run.id, to: "pending") }
@@ -122,8 +127,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func timesNeverGoBackwards() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func timesNeverGoBackwards(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let future = Timestamp.now.adding(seconds: 3600)
             let run = try ledger.start(job: "etl", at: future)
             // Without a time, a change after a future-dated one takes the run's last time.
@@ -139,8 +144,10 @@ struct LedgerTests {
         }
     }
 
-    @Test func badInputIsRefusedBeforeAnythingIsWritten() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func badInputIsRefusedBeforeAnythingIsWritten(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, database in
             let run = try ledger.start(job: "etl")
             for (attempt, field) in [
                 ({ try ledger.start(job: "") }, "job"),
@@ -161,7 +168,7 @@ struct LedgerTests {
                 #expect(name == field)
             }
             #expect(
-                try SQLiteShell.query("SELECT count(*) FROM runs; SELECT count(*) FROM state_changes;", on: path) == [
+                try database.query("SELECT count(*) FROM runs; SELECT count(*) FROM state_changes;") == [
                     "1", "1",
                 ])
             // SQL-looking text is only text.
@@ -170,8 +177,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func aBatchCommitsEverythingOrNothing() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aBatchCommitsEverythingOrNothing(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             struct Stop: Error {}
             #expect(throws: Stop.self) {
                 try ledger.batch { batch in
@@ -190,8 +197,10 @@ struct LedgerTests {
         }
     }
 
-    @Test func aRefusedWriteInsideABatchLeavesTheRestToCommit() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRefusedWriteInsideABatchLeavesTheRestToCommit(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.batch { batch in
                 let run = try batch.start(job: "a", id: "a1")
                 #expect(throws: LedgerError.self) { try batch.transition(run.id, to: "COMPLETED") }
@@ -201,8 +210,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func runsMatchTheirQuery() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func runsMatchTheirQuery(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let base = try #require(Timestamp(iso8601: "2026-01-01T00:00:00Z"))
             for index in 0..<6 {
                 let run = try ledger.start(
@@ -226,8 +235,8 @@ struct LedgerTests {
         }
     }
 
-    @Test func theSixBuiltInLifecyclesAreThere() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theSixBuiltInLifecyclesAreThere(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let lifecycles = try ledger.lifecycles()
             #expect(
                 lifecycles.map(\.name) == ["canonical", "databricks", "domino", "opencue", "openlineage", "prefect"])
@@ -266,13 +275,16 @@ struct LedgerTests {
         }
     }
 
-    @Test func aReadOnlyLedgerReadsButCannotWrite() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func aReadOnlyLedgerReadsButCannotWrite(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let run = try ledger.start(job: "etl")
-            let reader = try Ledger(path: path, configuration: .init(mode: .readOnly))
+            let reader = try database.open(.init(mode: .readOnly))
             #expect(try reader.run(id: run.id)?.state == "SCHEDULED")
-            let error = try #require(throws: SQLiteError.self) { try reader.transition(run.id, to: "PENDING") }
-            #expect(error.code == .readOnly)
+            // SQLite's SQLITE_READONLY, PostgreSQL's SQLSTATE 25006 (a read-only transaction).
+            let error = try #require(throws: (any Error).self) { try reader.transition(run.id, to: "PENDING") }
+            #expect((error as? any EngineError)?.readOnlyRefusal != nil, "\(error)")
+            if engine == .sqlite { #expect((error as? SQLiteError)?.code == .readOnly) }
+            #expect(try ledger.history(of: run.id).map(\.to) == ["SCHEDULED"])
         }
     }
 }

@@ -69,7 +69,7 @@ struct LifecycleCase: Sendable, CustomTestStringConvertible {
     ]
 }
 
-/// Each built-in lifecycle, driven through the library.
+/// Each built-in lifecycle, driven through the library, on both engines.
 struct LifecycleLibraryTests {
     /// Starts a run and walks it; returns the run's id.
     @discardableResult
@@ -88,9 +88,9 @@ struct LifecycleLibraryTests {
         return run.id
     }
 
-    @Test(arguments: LifecycleCase.all)
-    func aFullLegalPathIsAcceptedAndRecorded(_ testCase: LifecycleCase) throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases, LifecycleCase.all)
+    func aFullLegalPathIsAcceptedAndRecorded(_ engine: Ledger.Engine, _ testCase: LifecycleCase) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let id = try Self.walk(testCase.legalPath, lifecycle: testCase.lifecycle, in: ledger)
             let run = try #require(try ledger.run(id: id))
             let history = try ledger.history(of: id)
@@ -106,9 +106,9 @@ struct LifecycleLibraryTests {
         }
     }
 
-    @Test(arguments: LifecycleCase.all)
-    func illegalTransitionsAreRefusedAndLeaveNothingBehind(_ testCase: LifecycleCase) throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases, LifecycleCase.all)
+    func illegalTransitionsAreRefusedAndLeaveNothingBehind(_ engine: Ledger.Engine, _ testCase: LifecycleCase) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             #expect(testCase.illegalWalks.count >= 3)
             for walk in testCase.illegalWalks {
                 if walk.count == 1 {
@@ -151,8 +151,8 @@ struct LifecycleLibraryTests {
     }
 }
 
-/// Each built-in lifecycle, driven by the `sqlite3` shell with plain SQL: the triggers hold
-/// for a client that knows nothing of runledger.
+/// Each built-in lifecycle, driven by the engine's shell (`sqlite3`, `psql`) with plain SQL:
+/// the rules hold for a client that knows nothing of runledger, on both engines.
 struct LifecycleForeignClientTests {
     /// The SQL that starts run `id` and walks it.
     static func walkSQL(_ steps: [String], lifecycle: String, id: String) -> String {
@@ -179,11 +179,10 @@ struct LifecycleForeignClientTests {
         return sql
     }
 
-    @Test(arguments: LifecycleCase.all)
-    func aFullLegalPathIsAcceptedAndTheLibraryReadsItBack(_ testCase: LifecycleCase) throws {
-        try withTemporaryLedger { ledger, path in
-            let result = try SQLiteShell.run(
-                Self.walkSQL(testCase.legalPath, lifecycle: testCase.lifecycle, id: "r1"), on: path)
+    @Test(arguments: Ledger.Engine.allCases, LifecycleCase.all)
+    func aFullLegalPathIsAcceptedAndTheLibraryReadsItBack(_ engine: Ledger.Engine, _ testCase: LifecycleCase) throws {
+        try withTemporaryLedger(engine) { ledger, database in
+            let result = try database.run(Self.walkSQL(testCase.legalPath, lifecycle: testCase.lifecycle, id: "r1"))
             #expect(result.status == 0, "\(result.stderr)")
             let history = try ledger.history(of: "r1")
             #expect(history.count == testCase.legalPath.count)
@@ -192,18 +191,18 @@ struct LifecycleForeignClientTests {
         }
     }
 
-    @Test(arguments: LifecycleCase.all)
-    func illegalTransitionsAreRefusedWithTheRuleNamed(_ testCase: LifecycleCase) throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases, LifecycleCase.all)
+    func illegalTransitionsAreRefusedWithTheRuleNamed(_ engine: Ledger.Engine, _ testCase: LifecycleCase) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             for (index, walk) in testCase.illegalWalks.enumerated() {
                 let id = "w\(index)"
                 let setup =
                     walk.count == 1 ? "" : Self.walkSQL(Array(walk.dropLast()), lifecycle: testCase.lifecycle, id: id)
                 if !setup.isEmpty {
-                    let result = try SQLiteShell.run(setup, on: path)
+                    let result = try database.run(setup)
                     #expect(result.status == 0, "\(walk) setup: \(result.stderr)")
                 }
-                let rowsBefore = try SQLiteShell.query("SELECT count(*) FROM state_changes;", on: path)
+                let rowsBefore = try database.query("SELECT count(*) FROM state_changes;")
                 let stateBefore = try ledger.run(id: id)?.state
                 let last = walk[walk.count - 1]
                 let attempt: String
@@ -221,10 +220,10 @@ struct LifecycleForeignClientTests {
                     attempt =
                         "INSERT INTO state_history (run_id, from_state, to_state) SELECT '\(id)', state, '\(last)' FROM runs WHERE id = '\(id)';"
                 }
-                let result = try SQLiteShell.run(attempt, on: path)
+                let result = try database.run(attempt)
                 #expect(result.status != 0, "\(walk) was accepted")
                 #expect(result.stderr.contains("runledger:"), "\(walk): \(result.stderr)")
-                #expect(try SQLiteShell.query("SELECT count(*) FROM state_changes;", on: path) == rowsBefore)
+                #expect(try database.query("SELECT count(*) FROM state_changes;") == rowsBefore)
                 #expect(try ledger.run(id: id)?.state == stateBefore)
             }
         }

@@ -3,6 +3,7 @@ import Testing
 
 @testable import RunLedger
 
+/// SQLite only: the migrations of SQLite files (PostgreSQL's are PostgresSchemaTests').
 struct MigratorTests {
     @Test func aFreshFileGetsEveryMigrationRecordedWithItsChecksum() throws {
         try withTemporaryLedger { _, path in

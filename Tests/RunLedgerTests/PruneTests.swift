@@ -4,51 +4,58 @@ import Testing
 @testable import RunLedger
 
 /// Pruning old terminal runs: whole runs only, linked ones kept, an archive that reads like the
-/// original, and partial deletes still refused.
+/// original (a SQLite file, also for a PostgreSQL ledger), and partial deletes still refused;
+/// on both engines.
 struct PruneTests {
     let cutoff = Timestamp(rawValue: 1_767_225_600_000_000)  // 2026-01-01T00:00:00Z
 
     /// Old terminal runs a1 (prefect, completed) and its retry a2; old terminal b1 whose
     /// dependant c1 is still active; an old active run; a recent terminal run.
-    func withAgedLedger(_ body: (Ledger, String, URL) throws -> Void) throws {
+    func withAgedLedger(_ engine: Ledger.Engine, _ body: (Ledger, TestDatabase, URL) throws -> Void) throws {
         try withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("aged.db").path
-            let ledger = try Ledger(path: path, configuration: .init(durability: .normal))
-            let old = try #require(Timestamp(iso8601: "2025-01-01T00:00:00Z"))
-            try ledger.start(job: "etl", lifecycle: "prefect", id: "a1", state: "Running", at: old)
-            try ledger.transition("a1", to: "Failed", at: old.adding(seconds: 60))
-            try ledger.start(
-                job: "etl", lifecycle: "prefect", id: "a2", state: "Running", at: old.adding(seconds: 120), parent: "a1"
-            )
-            try ledger.transition("a2", to: "Completed", at: old.adding(seconds: 180))
-            try ledger.annotate("a2", kind: "OTHER", at: old.adding(seconds: 170), reason: "note")
-            try ledger.start(job: "up", lifecycle: "canonical", id: "b1", state: "RUNNING", at: old)
-            try ledger.transition("b1", to: "COMPLETED", at: old.adding(seconds: 10))
-            try ledger.start(
-                job: "down", lifecycle: "canonical", id: "c1", state: "PENDING", at: old.adding(seconds: 20),
-                upstream: ["b1"])
-            try ledger.start(job: "stuck", lifecycle: "canonical", id: "old-active", at: old)
-            try ledger.start(job: "new", lifecycle: "canonical", id: "recent", state: "RUNNING")
-            try ledger.transition("recent", to: "COMPLETED")
-            try body(ledger, path, directory)
+            try withTestDatabase(engine, in: directory, name: "aged.db") { database in
+                let ledger = try database.open()
+                let old = try #require(Timestamp(iso8601: "2025-01-01T00:00:00Z"))
+                try ledger.start(job: "etl", lifecycle: "prefect", id: "a1", state: "Running", at: old)
+                try ledger.transition("a1", to: "Failed", at: old.adding(seconds: 60))
+                try ledger.start(
+                    job: "etl", lifecycle: "prefect", id: "a2", state: "Running", at: old.adding(seconds: 120),
+                    parent: "a1"
+                )
+                try ledger.transition("a2", to: "Completed", at: old.adding(seconds: 180))
+                try ledger.annotate("a2", kind: "OTHER", at: old.adding(seconds: 170), reason: "note")
+                try ledger.start(job: "up", lifecycle: "canonical", id: "b1", state: "RUNNING", at: old)
+                try ledger.transition("b1", to: "COMPLETED", at: old.adding(seconds: 10))
+                try ledger.start(
+                    job: "down", lifecycle: "canonical", id: "c1", state: "PENDING", at: old.adding(seconds: 20),
+                    upstream: ["b1"])
+                try ledger.start(job: "stuck", lifecycle: "canonical", id: "old-active", at: old)
+                try ledger.start(job: "new", lifecycle: "canonical", id: "recent", state: "RUNNING")
+                try ledger.transition("recent", to: "COMPLETED")
+                try body(ledger, database, directory)
+            }
         }
     }
 
-    @Test func pruneRemovesOldTerminalRunsWholeAndKeepsLinkedOnes() throws {
-        try withAgedLedger { ledger, path, _ in
+    @Test(arguments: Ledger.Engine.allCases) func pruneRemovesOldTerminalRunsWholeAndKeepsLinkedOnes(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withAgedLedger(engine) { ledger, database, _ in
             let report = try ledger.prune(terminalBefore: cutoff)
             #expect(report.runs == 2 && report.changes == 4 && report.kept == 1)
             #expect(try ledger.run(id: "a1") == nil && ledger.run(id: "a2") == nil)
             #expect(try ledger.annotations(of: "a2").isEmpty)
             for id in ["b1", "c1", "old-active", "recent"] { #expect(try ledger.run(id: id) != nil, "\(id)") }
             #expect(try ledger.verify().isClean)
-            #expect(try SQLiteShell.query("SELECT runs, changes FROM prunes;", on: path) == ["2|4"])
+            #expect(try database.query("SELECT runs, changes FROM prunes;") == ["2|4"])
             #expect(try ledger.prune(terminalBefore: cutoff).runs == 0)
         }
     }
 
-    @Test func pruneArchivesIntoALedgerThatReadsLikeTheOriginal() throws {
-        try withAgedLedger { ledger, _, directory in
+    @Test(arguments: Ledger.Engine.allCases) func pruneArchivesIntoALedgerThatReadsLikeTheOriginal(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withAgedLedger(engine) { ledger, _, directory in
             let before = try ledger.history(of: "a2")
             let archive = directory.appendingPathComponent("archive.db").path
             let report = try ledger.prune(terminalBefore: cutoff, archive: archive)
@@ -62,8 +69,8 @@ struct PruneTests {
         }
     }
 
-    @Test func partialDeletesStayRefusedAfterAPrune() throws {
-        try withAgedLedger { ledger, path, _ in
+    @Test(arguments: Ledger.Engine.allCases) func partialDeletesStayRefusedAfterAPrune(_ engine: Ledger.Engine) throws {
+        try withAgedLedger(engine) { ledger, database, _ in
             _ = try ledger.prune(terminalBefore: cutoff)
             for sql in [
                 "DELETE FROM state_changes WHERE run_num = (SELECT num FROM runs WHERE id = 'recent');",
@@ -72,7 +79,7 @@ struct PruneTests {
                 "DELETE FROM runs WHERE id = 'b1';",
                 "DELETE FROM prunes;",
             ] {
-                let result = try SQLiteShell.run(sql, on: path)
+                let result = try database.run(sql)
                 #expect(
                     result.status != 0 && result.stderr.contains("runledger:append_only"), "\(sql): \(result.stderr)")
             }

@@ -4,6 +4,8 @@ import Testing
 @testable import RunLedger
 
 /// The hand-written result codes equal SQLite's own constants.
+///
+/// SQLite only: SQLite's C constants.
 struct ResultCodeTests {
     @Test func primaryCodesMatchTheCConstants() {
         #expect(ResultCode.ok.rawValue == SQLITE_OK)

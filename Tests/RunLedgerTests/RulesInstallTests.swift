@@ -5,6 +5,8 @@ import Testing
 
 /// How the rules set reaches a file: installed whole on a new ledger and on an upgraded one,
 /// again when it changed, never over newer rules.
+///
+/// SQLite only: the rules set of SQLite files (PostgreSQL's are PostgresSchemaTests').
 struct RulesInstallTests {
     static let tables = """
         SELECT * FROM runs ORDER BY num;

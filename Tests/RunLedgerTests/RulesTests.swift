@@ -5,6 +5,9 @@ import Testing
 
 /// The rules set as code: its vocabulary, the SQLite behaviours it leans on, and that the
 /// order SQLite fires triggers in does not change what a write does.
+///
+/// SQLite only: the SQLite rules set as code and SQLite's trigger order (PostgreSQL's rules
+/// are PostgresTests').
 struct RulesTests {
     /// Every tag a rule raises, read from the rules set's SQL.
     static var raisedTags: Set<String> {

@@ -4,12 +4,15 @@ import Testing
 
 @testable import RunLedger
 
-/// Concurrency limits, dependencies, retries, outcomes, request keys and annotations.
+/// Concurrency limits, dependencies, retries, outcomes, request keys and annotations, on both
+/// engines.
 struct SemanticsTests {
     // MARK: - Concurrency limits
 
-    @Test func aDatabricksJobRunsOneAtATimeAndSkipsTheRest() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aDatabricksJobRunsOneAtATimeAndSkipsTheRest(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let first = try ledger.start(job: "warehouse", lifecycle: "databricks", id: "d1")
             let second = try ledger.start(job: "warehouse", lifecycle: "databricks", id: "d2")
             #expect(first.state == "PENDING")
@@ -25,8 +28,8 @@ struct SemanticsTests {
         }
     }
 
-    @Test func theRunThatStartReturnsIsTheRunStored() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theRunThatStartReturnsIsTheRunStored(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let first = try ledger.start(
                 job: "etl", lifecycle: "opencue", id: "o1", at: Timestamp(rawValue: 1_700_000_000_000_000),
                 reason: "nightly", metadata: #"{"k": [1, 2]}"#, maxRetries: 3,
@@ -45,8 +48,10 @@ struct SemanticsTests {
         }
     }
 
-    @Test func aJobsOwnLimitOverridesItsLifecycleDefault() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aJobsOwnLimitOverridesItsLifecycleDefault(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.setConcurrencyLimit(2, for: "etl")
             let states = try (1...3).map { _ in try ledger.start(job: "etl", lifecycle: "canonical").state }
             #expect(states == ["SCHEDULED", "SCHEDULED", "SKIPPED"])
@@ -61,8 +66,10 @@ struct SemanticsTests {
         }
     }
 
-    @Test func aLifecycleWithoutASkipStateRefusesARunOverTheLimit() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aLifecycleWithoutASkipStateRefusesARunOverTheLimit(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.setConcurrencyLimit(1, for: "render")
             try ledger.start(job: "render", lifecycle: "opencue", id: "o1")
             #expect(throws: LedgerError.concurrencyLimitReached(job: "render", maxActive: 1)) {
@@ -72,12 +79,14 @@ struct SemanticsTests {
         }
     }
 
-    @Test func eightThreadsStartingRunsOfALimitOneJobLetExactlyOneIn() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func eightThreadsStartingRunsOfALimitOneJobLetExactlyOneIn(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let states = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { index in
                 // Each thread with its own connection: the race is between transactions.
-                guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)),
+                guard let own = try? database.open(),
                     let run = try? own.start(job: "nightly", lifecycle: "databricks", id: "r\(index)")
                 else { return }
                 states.withLock { $0.append(run.state) }
@@ -92,8 +101,10 @@ struct SemanticsTests {
 
     // MARK: - Dependencies
 
-    @Test func aRunWaitsForItsUpstreamsAndIsReleasedWhenTheLastCompletes() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRunWaitsForItsUpstreamsAndIsReleasedWhenTheLastCompletes(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.start(job: "extract", lifecycle: "databricks", id: "u1")
             try ledger.start(job: "clean", lifecycle: "databricks", id: "u2")
             let load = try ledger.start(job: "load", lifecycle: "databricks", id: "load", upstream: ["u1", "u2"])
@@ -117,8 +128,10 @@ struct SemanticsTests {
         }
     }
 
-    @Test func aFailedUpstreamSkipsItsDependantsAllTheWayDown() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aFailedUpstreamSkipsItsDependantsAllTheWayDown(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.start(job: "a", lifecycle: "databricks", id: "a")
             try ledger.start(job: "b", lifecycle: "databricks", id: "b", upstream: ["a"])
             try ledger.start(job: "c", lifecycle: "databricks", id: "c", upstream: ["b"])
@@ -140,8 +153,8 @@ struct SemanticsTests {
         }
     }
 
-    @Test func releaseByHandChecksTheUpstreams() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func releaseByHandChecksTheUpstreams(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.start(job: "a", lifecycle: "opencue", id: "a")
             try ledger.start(job: "b", lifecycle: "opencue", id: "b", upstream: ["a"])
             #expect(try ledger.run(id: "b")?.state == "blocked")
@@ -152,8 +165,10 @@ struct SemanticsTests {
 
     // MARK: - Retries
 
-    @Test func aRunWithMaxRetriesFailsForGoodWhenTheyAreUsed() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRunWithMaxRetriesFailsForGoodWhenTheyAreUsed(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "flow", lifecycle: "prefect", state: "Running", maxRetries: 2)
             for _ in 0..<2 {
                 try ledger.transition(run.id, to: "AwaitingRetry")
@@ -167,8 +182,10 @@ struct SemanticsTests {
         }
     }
 
-    @Test func aRetryChainCountsItsAttemptsAgainstMaxRetries() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRetryChainCountsItsAttemptsAgainstMaxRetries(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let first = try ledger.start(job: "render", lifecycle: "opencue", id: "c1", maxRetries: 1)
             try ledger.transition("c1", to: "running")
             try ledger.perform("kill", on: "c1")
@@ -186,8 +203,10 @@ struct SemanticsTests {
 
     // MARK: - Outcomes
 
-    @Test func anOutcomeRefinesTheCanonicalTypeOfATerminalState() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func anOutcomeRefinesTheCanonicalTypeOfATerminalState(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             for (id, outcome) in [("ok", "SUCCESS"), ("bad", "FAILED"), ("slow", "TIMEDOUT")] {
                 try ledger.start(job: id, lifecycle: "databricks", id: id)
                 try ledger.transition(id, to: "RUNNING")
@@ -200,7 +219,7 @@ struct SemanticsTests {
             #expect(stats.successRate == 1.0 / 3.0)
             #expect(stats.byCanonicalType[.failed] == 2)
             #expect(
-                try SQLiteShell.query("SELECT run_id, canonical_type FROM run_summary ORDER BY run_id;", on: path)
+                try database.query("SELECT run_id, canonical_type FROM run_summary ORDER BY run_id;")
                     == ["bad|FAILED", "ok|COMPLETED", "slow|FAILED"])
             try ledger.start(job: "x", lifecycle: "databricks", id: "x")
             #expect(throws: LedgerError.self) { try ledger.transition("x", to: "RUNNING", outcome: "SUCCESS") }
@@ -217,8 +236,10 @@ struct SemanticsTests {
 
     // MARK: - Request keys
 
-    @Test func aRepeatedRequestKeyReturnsTheFirstChangeAndRecordsNothing() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aRepeatedRequestKeyReturnsTheFirstChangeAndRecordsNothing(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let run = try ledger.start(job: "etl", lifecycle: "canonical", state: "PENDING")
             let first = try ledger.transition(run.id, to: "RUNNING", expecting: "PENDING", requestKey: "req-1")
             let again = try ledger.transition(run.id, to: "RUNNING", expecting: "PENDING", requestKey: "req-1")
@@ -234,12 +255,14 @@ struct SemanticsTests {
         }
     }
 
-    @Test func aRequestKeyRetriedFromTwoThreadsAtOnceRecordsOneChange() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func aRequestKeyRetriedFromTwoThreadsAtOnceRecordsOneChange(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let run = try ledger.start(job: "etl", lifecycle: "canonical", state: "PENDING")
             let results = Mutex<[Int64]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
-                guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)),
+                guard let own = try? database.open(),
                     let change = try? own.transition(run.id, to: "RUNNING", requestKey: "retry-me")
                 else { return }
                 results.withLock { $0.append(change.seq) }
@@ -253,8 +276,10 @@ struct SemanticsTests {
 
     // MARK: - Annotations
 
-    @Test func annotationsRecordOTHERWithoutMovingTheRunEvenBeforeItStarts() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func annotationsRecordOTHERWithoutMovingTheRunEvenBeforeItStarts(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try ledger.annotate("ol-1", kind: "OTHER", reason: "before START")
             try ledger.start(job: "spark", lifecycle: "openlineage", id: "ol-1")
             try ledger.annotate("ol-1", kind: "OTHER", metadata: #"{"facet": "schema"}"#)

@@ -4,6 +4,8 @@ import Testing
 
 /// The statement helpers bind their arguments by position, reset the statement whatever
 /// happens, and the column lists read each column where their SELECT put it.
+///
+/// SQLite only: the SQLite statement helpers, under the engine-neutral Query.
 struct StatementTests {
     private func database() throws -> Connection {
         let connection = try Connection(path: ":memory:", mode: .readWrite(create: true))

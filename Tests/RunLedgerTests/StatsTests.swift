@@ -4,7 +4,8 @@ import Testing
 @testable import RunLedger
 
 /// `Ledger.stats(_:)` reads histograms the triggers keep (`stats_run_durations`,
-/// `stats_state_durations`); these tests hold them to the runs and history they summarize.
+/// `stats_state_durations`); these tests hold them to the runs and history they summarize,
+/// on both engines.
 struct StatsTests {
     /// 2026-01-01T00:00:00Z.
     static let t0 = Timestamp(rawValue: 1_767_225_600_000_000)
@@ -78,8 +79,10 @@ struct StatsTests {
             }
     }
 
-    @Test func theStatsTablesAgreeWithTheRunsThemselves() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theStatsTablesAgreeWithTheRunsThemselves(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             try Self.fill(ledger)
             for grouping in StatsQuery.Grouping.allCases {
                 let (tables, runs) = try Self.bothWays(ledger, grouping)
@@ -90,8 +93,10 @@ struct StatsTests {
         }
     }
 
-    @Test func countsAndPercentilesMatchAnExactComputation() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func countsAndPercentilesMatchAnExactComputation(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             try Self.fill(ledger, runs: 300)
             let stats = try #require(try ledger.stats().first { $0.group == "train" })
             let runs = try ledger.runs(matching: RunQuery(job: "train"))
@@ -142,8 +147,10 @@ struct StatsTests {
         #expect(summary.max == 123_499_999 / 1e6)
     }
 
-    @Test func theTriggersComputeTheSameBucketsAsTheLibrary() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theTriggersComputeTheSameBucketsAsTheLibrary(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let durations: [Int64] = [0, 1, 999, 1000, 1010, 9999, 10_000, 59_999_999, 86_400_000_000]
             for (index, duration) in durations.enumerated() {
                 let run = try ledger.start(job: "b", id: "b-\(index)", state: "RUNNING", at: Self.t0)
@@ -161,8 +168,8 @@ struct StatsTests {
         }
     }
 
-    @Test func aPruneTakesItsRunsOutOfTheStats() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aPruneTakesItsRunsOutOfTheStats(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             try Self.fill(ledger)
             let before = try ledger.stats().first { $0.group == "train" }
             // Every run started before 660 s has ended by 3,700 s, whatever `fill` drew (an
@@ -177,12 +184,13 @@ struct StatsTests {
         }
     }
 
-    @Test func verifyFindsStatsTablesThatDisagreeWithTheHistory() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func verifyFindsStatsTablesThatDisagreeWithTheHistory(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             try Self.fill(ledger, runs: 20)
             // A foreign client edits a stats table; no rule stops it, but verify sees it.
-            let edit = try runProcess(
-                "/usr/bin/sqlite3", [path, "UPDATE stats_run_durations SET runs = runs + 1 WHERE job = 'etl'"])
+            let edit = try database.run("UPDATE stats_run_durations SET runs = runs + 1 WHERE job = 'etl';")
             #expect(edit.status == 0, "\(edit.stderr)")
             let report = try ledger.verify()
             #expect(report.problems.contains { $0.check == "stats" && $0.detail.contains("etl") })
@@ -190,14 +198,14 @@ struct StatsTests {
         }
     }
 
-    @Test func aForeignClientsWritesAreCountedToo() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func aForeignClientsWritesAreCountedToo(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let sql = """
                 INSERT INTO runs (id, job, lifecycle, state, created_at) VALUES ('sql-1', 'shell', 'canonical', 'PENDING', 1000000);
                 INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('sql-1', 'PENDING', 'RUNNING', 3000000);
                 INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('sql-1', 'RUNNING', 'COMPLETED', 8000000);
                 """
-            let result = try runProcess("/usr/bin/sqlite3", [path, sql])
+            let result = try database.run(sql)
             #expect(result.status == 0, "\(result.stderr)")
             let stats = try #require(try ledger.stats().first { $0.group == "shell" })
             #expect(stats.duration?.max == 7)

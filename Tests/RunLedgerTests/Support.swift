@@ -8,7 +8,23 @@ import Testing
 
 @testable import RunLedger
 
-/// A new ledger in a fresh temporary directory, removed after `body`.
+/// A new ledger on `engine`, removed after `body`, which gets the ledger and where it is
+/// (to open it again, or to reach it with a foreign client): on SQLite a file in a fresh
+/// temporary directory, on PostgreSQL a fresh schema on the test server (`withTestDatabase`).
+func withTemporaryLedger<T>(
+    _ engine: Ledger.Engine, _ configuration: Ledger.Configuration = Ledger.Configuration(durability: .normal),
+    _ body: (Ledger, TestDatabase) throws -> T
+) throws -> T {
+    try withTemporaryDirectory { directory in
+        try withTestDatabase(engine, in: directory) { database in
+            let ledger = try database.open(configuration)
+            return try body(ledger, database)
+        }
+    }
+}
+
+/// A new SQLite ledger in a fresh temporary directory, removed after `body`: for the suites
+/// that test the SQLite file itself.
 func withTemporaryLedger<T>(
     _ configuration: Ledger.Configuration = Ledger.Configuration(durability: .normal),
     _ body: (Ledger, String) throws -> T

@@ -4,10 +4,11 @@ import Testing
 
 @testable import RunLedger
 
-/// Lateness and lost heartbeats.
+/// Lateness and lost heartbeats, on both engines.
 struct SweepTests {
-    @Test func theSweepMarksOverdueScheduledRunsLate() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theSweepMarksOverdueScheduledRunsLate(_ engine: Ledger.Engine) throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let now = Timestamp.now
             try ledger.start(job: "a", lifecycle: "prefect", id: "overdue", scheduledAt: now.adding(seconds: -60))
             try ledger.start(job: "b", lifecycle: "prefect", id: "just", scheduledAt: now.adding(seconds: -2))
@@ -27,8 +28,10 @@ struct SweepTests {
         }
     }
 
-    @Test func theSweepCrashesRunsWhoseHeartbeatStopped() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func theSweepCrashesRunsWhoseHeartbeatStopped(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let now = Timestamp.now
             for (id, lifecycle, state) in [
                 ("stale", "prefect", "Running"), ("fresh", "prefect", "Running"), ("silent", "prefect", "Running"),
@@ -52,8 +55,10 @@ struct SweepTests {
         }
     }
 
-    @Test func aSweepRacingHeartbeatsCrashesARunCleanlyOrNotAtAll() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func aSweepRacingHeartbeatsCrashesARunCleanlyOrNotAtAll(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let runs = (0..<6).map { "hb\($0)" }
             for id in runs {
                 try ledger.start(job: id, lifecycle: "prefect", id: id, state: "Running")
@@ -66,7 +71,7 @@ struct SweepTests {
             let refusals = Mutex<[String: String]>([:])
             let sweeps = Mutex<Int>(0)
             DispatchQueue.concurrentPerform(iterations: runs.count + 1) { worker in
-                guard let own = try? Ledger(path: path, configuration: .init(durability: .normal)) else { return }
+                guard let own = try? database.open() else { return }
                 if worker == runs.count {
                     for _ in 0..<40 {
                         _ = try? own.sweep(heartbeatTimeout: 0)
@@ -109,8 +114,9 @@ struct SweepTests {
         }
     }
 
-    @Test func aSweepNeverCrashesARunThatJustFinished() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func aSweepNeverCrashesARunThatJustFinished(_ engine: Ledger.Engine) throws
+    {
+        try withTemporaryLedger(engine) { ledger, _ in
             let old = Timestamp.now.adding(seconds: -600)
             try ledger.start(job: "j", lifecycle: "prefect", id: "done", state: "Running", at: old)
             try ledger.heartbeat("done", at: old)

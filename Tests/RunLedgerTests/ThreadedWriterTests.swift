@@ -71,8 +71,8 @@ struct ThreadedWriterTests {
         #expect(recorded.count == acknowledged + runs)  // + each run's first row
     }
 
-    @Test func eightThreadsSharingOneLedger() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func eightThreadsSharingOneLedger(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             let runs = 4
             for index in 0..<runs { try ledger.start(job: "contend", id: "shared-\(index)", state: "PENDING") }
             let results = Mutex([Outcome](repeating: .init(), count: 8))
@@ -86,15 +86,15 @@ struct ThreadedWriterTests {
         }
     }
 
-    @Test func eightThreadsEachWithItsOwnConnection() throws {
-        try withTemporaryLedger { ledger, path in
+    @Test(arguments: Ledger.Engine.allCases) func eightThreadsEachWithItsOwnConnection(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, database in
             let runs = 3
             for index in 0..<runs { try ledger.start(job: "contend", id: "shared-\(index)", state: "PENDING") }
             let results = Mutex([Outcome](repeating: .init(), count: 8))
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
                 let outcome: Outcome
                 do {
-                    let own = try Ledger(path: path, configuration: .init(durability: .normal))
+                    let own = try database.open()
                     outcome = Self.work(own, runs: runs, operations: 100, seed: worker)
                 } catch {
                     outcome = Outcome(unexpected: ["open: \(error)"])
@@ -110,8 +110,8 @@ struct ThreadedWriterTests {
         }
     }
 
-    @Test func concurrentBatchesCommitWhole() throws {
-        try withTemporaryLedger { ledger, _ in
+    @Test(arguments: Ledger.Engine.allCases) func concurrentBatchesCommitWhole(_ engine: Ledger.Engine) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
                 try? ledger.batch { batch in
                     for index in 0..<25 {
