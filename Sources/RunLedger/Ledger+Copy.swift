@@ -22,7 +22,9 @@ extension Ledger {
     /// that are not built in, then every run in the order it was recorded (the run in its
     /// first state, its upstreams, its heartbeat, each later change with its time, actor,
     /// reason, outcome and request key, its annotations), then its job limits; then verifies
-    /// the target.
+    /// the target. While the runs are written, the source's jobs have no limit in the target
+    /// (the skips the source recorded are copied as its rows), so copy into a ledger that
+    /// others are writing only knowing that.
     ///
     /// This is how a ledger moves between engines (`runledger copy --from runs.db --to
     /// postgresql://…`, and back): the target's triggers check every row as they check any
@@ -31,7 +33,7 @@ extension Ledger {
     /// the target's `seq` numbers, in the same order. A run already in the target must begin
     /// with the same history; its missing rows are added, so an interrupted copy, or one of
     /// a source still being written, can be run again to bring the target up to date.
-    /// Limits are set last, so that they judge no run twice. Prune records stay behind.
+    /// Prune records stay behind.
     ///
     /// ```swift
     /// let file = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly))
@@ -57,6 +59,15 @@ extension Ledger {
         for lifecycle in try lifecycles() where !lifecycle.isBuiltin && !existing.contains(lifecycle.name) {
             try target.define(lifecycle)
             report.lifecycles += 1
+        }
+        // While the runs are written, no limit judges them: each job of the source is
+        // unlimited in the target (a job row without max_active), so that the skips the
+        // source recorded are copied as rows, and no run is skipped that the source ran.
+        let jobs = try read { try Store(connection: $0).jobs() }
+        let before = Dictionary(try target.concurrencyLimits().map { ($0.job, $0.maxActive) }) { first, _ in first }
+        try target.write { database in
+            let store = Store(connection: database)
+            for job in jobs { try store.setLimit(job: job, maxActive: nil, remove: false) }
         }
         var after: Int64 = 0
         while true {
@@ -85,12 +96,20 @@ extension Ledger {
             }
             after = last.num
         }
-        for limit in try concurrencyLimits() {
-            try target.write {
-                try Store(connection: $0).setLimit(job: limit.job, maxActive: limit.maxActive, remove: false)
+        let limits = Dictionary(try concurrencyLimits().map { ($0.job, $0.maxActive) }) { first, _ in first }
+        try target.write { database in
+            let store = Store(connection: database)
+            for job in Set(jobs).union(limits.keys).sorted() {
+                if let limit = limits[job] {
+                    try store.setLimit(job: job, maxActive: limit, remove: false)
+                } else if let limit = before[job] {
+                    try store.setLimit(job: job, maxActive: limit, remove: false)
+                } else {
+                    try store.setLimit(job: job, maxActive: nil, remove: true)
+                }
             }
-            report.limits += 1
         }
+        report.limits = limits.count
         report.verification = try target.verify()
         return report
     }

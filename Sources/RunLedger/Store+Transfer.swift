@@ -42,6 +42,11 @@ extension Store {
         }
     }
 
+    /// The jobs that have runs, by name.
+    func jobs() throws -> [String] {
+        try connection.cached("SELECT DISTINCT job FROM runs ORDER BY job").fetchAll { $0.string(at: 0) }
+    }
+
     /// What writing a run into this store did.
     enum Transfer {
         /// The run was not here: it was recorded, with this many history rows written (the
