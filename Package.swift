@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "runledger", targets: ["RunLedgerCLI"]),
         .executable(name: "runledger-bench", targets: ["RunLedgerBench"]),
         .executable(name: "ledger-bench-c", targets: ["LedgerBenchC"]),
+        .executable(name: "runledger-bench-postgres", targets: ["RunLedgerBenchPostgres"]),
+        .executable(name: "ledger-bench-pq", targets: ["LedgerBenchPQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -61,6 +63,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .executableTarget(name: "RunLedgerBench", dependencies: ["RunLedger"]),
+        // The PostgreSQL benchmark, the same way: raw libpq against the library's PostgreSQL
+        // engine (a target of its own, so that the SQLite benchmark does not link libpq).
+        // CLibPQ gives it <libpq-fe.h> and -lpq.
+        .executableTarget(name: "LedgerBenchPQ", dependencies: ["CLibPQ"], linkerSettings: [.linkedLibrary("pthread")]),
+        .executableTarget(name: "RunLedgerBenchPostgres", dependencies: ["RunLedger", "RunLedgerPostgres"]),
         // What the test targets use: temporary directories, processes run to their end,
         // reliability suite sizes, a test ledger on either engine and its foreign clients.
         .target(name: "TestSupport", dependencies: ["RunLedger", "RunLedgerPostgres"], path: "Tests/TestSupport"),
