@@ -42,24 +42,45 @@ private struct Pruner {
     let archive: String?
     let actor: String?
 
+    /// Terminal runs that ended before `?1`, each with whether it must stay: a run that stays
+    /// (active, or ended at or after the cutoff) keeps every run linked to it, as parent,
+    /// child, upstream or dependant, and so on.
+    static let prunableSQLite = """
+        WITH RECURSIVE keep (id) AS (
+            SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
+            UNION
+            SELECT r.parent_id FROM runs AS r JOIN keep ON r.id = keep.id WHERE r.parent_id IS NOT NULL
+            UNION
+            SELECT r.id FROM runs AS r JOIN keep ON r.parent_id = keep.id
+            UNION
+            SELECT d.upstream_id FROM run_dependencies AS d JOIN keep ON d.run_id = keep.id
+            UNION
+            SELECT d.run_id FROM run_dependencies AS d JOIN keep ON d.upstream_id = keep.id
+        )
+        SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
+        """
+
+    /// The same on PostgreSQL, whose recursive query takes one recursive reference: the links
+    /// of both kinds, both ways, joined once.
+    static let prunablePostgres = """
+        WITH RECURSIVE links (id, other) AS (
+            SELECT id, parent_id FROM runs WHERE parent_id IS NOT NULL
+            UNION ALL SELECT parent_id, id FROM runs WHERE parent_id IS NOT NULL
+            UNION ALL SELECT run_id, upstream_id FROM run_dependencies
+            UNION ALL SELECT upstream_id, run_id FROM run_dependencies
+        ), keep (id) AS (
+            SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
+            UNION
+            SELECT l.other FROM keep JOIN links AS l ON l.id = keep.id
+        )
+        SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
+        """
+
     /// Terminal runs that ended before the cutoff, less every run linked to one that stays;
     /// and how many were kept.
     func prunable() throws -> (runs: [(num: Int64, id: String)], kept: Int) {
         let runs = try connection.prepare(
-            """
-            WITH RECURSIVE keep (id) AS (
-                SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
-                UNION
-                SELECT r.parent_id FROM runs AS r JOIN keep ON r.id = keep.id WHERE r.parent_id IS NOT NULL
-                UNION
-                SELECT r.id FROM runs AS r JOIN keep ON r.parent_id = keep.id
-                UNION
-                SELECT d.upstream_id FROM run_dependencies AS d JOIN keep ON d.run_id = keep.id
-                UNION
-                SELECT d.run_id FROM run_dependencies AS d JOIN keep ON d.upstream_id = keep.id
-            )
-            SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
-            """
+            connection.engine == .sqlite ? Self.prunableSQLite : Self.prunablePostgres
         ).fetchAll(cutoff.rawValue) { row in
             (num: row.int64(at: 0), id: row.string(at: 1), keep: row.int64(at: 2) != 0)
         }
