@@ -69,7 +69,8 @@ public final class Batch {
         }
         let num: Int64
         do {
-            num = try store.connection.atomically {
+            // A run with upstreams is several statements: refused half-way, none stays.
+            num = try store.connection.atomically(upstream.isEmpty ? .one : .several) {
                 let num = try store.insertRun(
                     id: runID, job: job, lifecycle: lifecycle, state: state, at: at, actor: actor, reason: reason,
                     attempt: attempt, parentID: parent, maxRetries: maxRetries, scheduledAt: scheduledAt,
@@ -188,7 +189,7 @@ public final class Batch {
         let at = at ?? Timestamp.now
         try Validate.time(at)
         do {
-            guard try store.connection.atomically({ try store.heartbeat(runID: runID, at: at) }) else {
+            guard try store.connection.atomically(.one, { try store.heartbeat(runID: runID, at: at) }) else {
                 throw LedgerError.noSuchRun(runID: runID)
             }
         } catch let error as any EngineError {

@@ -135,20 +135,34 @@ final class Database {
 
     /// Runs one write of a batch so that, refused, it leaves nothing behind and the batch can
     /// go on. SQLite undoes a failed statement by itself and keeps the transaction, so a
-    /// write that is one statement needs nothing; PostgreSQL aborts the whole transaction on
-    /// any error, so there each write is a savepoint.
-    func atomically<T>(_ body: () throws -> T) throws -> T {
-        guard case .remote(let connection) = storage else { return try body() }
-        try connection.execute(script: "SAVEPOINT runledger_write")
+    /// write of one statement needs nothing there, and one of several statements
+    /// (`statements: .several`) a savepoint; PostgreSQL aborts the whole transaction on any
+    /// error, so there every write is a savepoint.
+    func atomically<T>(_ statements: WriteStatements = .one, _ body: () throws -> T) throws -> T {
+        let savepoint: (String) throws -> Void
+        switch storage {
+        case .sqlite(let connection):
+            guard statements == .several else { return try body() }
+            savepoint = { try connection.cached($0).run() }
+        case .remote(let connection):
+            savepoint = { try connection.execute(script: $0) }
+        }
+        try savepoint("SAVEPOINT runledger_write")
         let result: T
         do {
             result = try body()
         } catch {
-            try? connection.execute(script: "ROLLBACK TO SAVEPOINT runledger_write; RELEASE SAVEPOINT runledger_write")
+            try? savepoint("ROLLBACK TO SAVEPOINT runledger_write")
+            try? savepoint("RELEASE SAVEPOINT runledger_write")
             throw error
         }
-        try connection.execute(script: "RELEASE SAVEPOINT runledger_write")
+        try savepoint("RELEASE SAVEPOINT runledger_write")
         return result
+    }
+
+    /// How many statements a write of a batch makes.
+    enum WriteStatements {
+        case one, several
     }
 
     /// Runs a remote statement and keeps what ``lastInsertRowID`` and ``changes`` report.
