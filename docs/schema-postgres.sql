@@ -399,6 +399,23 @@ DECLARE
     skip text;
     skip_with text;
 BEGIN
+    SELECT max_active INTO max_active_runs FROM jobs WHERE job = NEW.job;
+    IF NOT FOUND THEN
+        SELECT default_max_active INTO max_active_runs FROM lifecycles WHERE name = NEW.lifecycle;
+    END IF;
+    IF max_active_runs IS NOT NULL THEN
+        IF current_setting('transaction_isolation') = 'repeatable read' THEN
+            RAISE EXCEPTION USING ERRCODE = '0A000',
+                MESSAGE = 'runledger: a run of a job with a limit of active runs cannot start in a REPEATABLE READ transaction',
+                DETAIL = 'job ' || NEW.job || ' has a limit of ' || max_active_runs
+                    || '; its count of active runs could miss a run started concurrently',
+                HINT = 'use READ COMMITTED (the default) or SERIALIZABLE';
+        END IF;
+        PERFORM pg_advisory_xact_lock(runledger_lock_key('job', NEW.job));
+        SELECT count(*), (array_agg(id ORDER BY num))[1] INTO active_runs, other_run
+        FROM runs WHERE job = NEW.job AND ended_at IS NULL AND updated_at IS NOT NULL AND num <> NEW.num;
+    END IF;
+
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
     VALUES (
         NEW.num,
@@ -413,24 +430,7 @@ BEGIN
         NEW.created_reason
     );
 
-    SELECT max_active INTO max_active_runs FROM jobs WHERE job = NEW.job;
-    IF NOT FOUND THEN
-        SELECT default_max_active INTO max_active_runs FROM lifecycles WHERE name = NEW.lifecycle;
-    END IF;
-    IF max_active_runs IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF current_setting('transaction_isolation') = 'repeatable read' THEN
-        RAISE EXCEPTION USING ERRCODE = '0A000',
-            MESSAGE = 'runledger: a run of a job with a limit of active runs cannot start in a REPEATABLE READ transaction',
-            DETAIL = 'job ' || NEW.job || ' has a limit of ' || max_active_runs
-                || '; its count of active runs could miss a run started concurrently',
-            HINT = 'use READ COMMITTED (the default) or SERIALIZABLE';
-    END IF;
-    PERFORM pg_advisory_xact_lock(runledger_lock_key('job', NEW.job));
-    SELECT count(*), (array_agg(id ORDER BY num))[1] INTO active_runs, other_run
-    FROM runs WHERE job = NEW.job AND ended_at IS NULL AND updated_at IS NOT NULL AND num <> NEW.num;
-    IF active_runs < max_active_runs THEN
+    IF max_active_runs IS NULL OR active_runs < max_active_runs THEN
         RETURN NULL;
     END IF;
     SELECT r.state, l.skip_state, l.skip_outcome INTO run_state, skip, skip_with
@@ -716,6 +716,16 @@ BEGIN
             PERFORM runledger_refuse('blocked_by_upstream', 'an upstream run has not completed successfully',
                 'run ' || run_ident || ' waits for ' || waiting);
         END IF;
+    END IF;
+
+    -- The CHECK of `meta`, which PostgreSQL evaluates only after the BEFORE triggers: here,
+    -- so that bad JSON is refused before the checks of the run, as SQLite refuses it (its
+    -- CHECK runs as the row is stored, before its AFTER trigger checks the run).
+    IF NEW.meta IS NOT NULL AND NOT json_valid(NEW.meta) THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'state_changes_meta_check',
+            TABLE = 'state_changes',
+            MESSAGE = 'new row for relation "state_changes" violates check constraint "state_changes_meta_check"',
+            DETAIL = 'meta is not valid JSON';
     END IF;
 
     -- 3.

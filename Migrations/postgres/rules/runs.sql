@@ -74,15 +74,22 @@ CREATE TRIGGER runs_before_insert BEFORE INSERT ON runs
 FOR EACH ROW EXECUTE FUNCTION runs_before_insert();
 
 -- After a run is stored, in this order:
--- 1. its first state (the one it names, else its lifecycle's first initial state by
+-- 1. when its job has a limit of active runs (jobs.max_active, else, without a jobs row,
+--    its lifecycle's default_max_active), the job's active runs are counted, under the
+--    job's lock (below);
+-- 2. its first state (the one it names, else its lifecycle's first initial state by
 --    position) is recorded as its first history row, which goes through state_changes'
 --    rules (and sets the run's state columns);
--- 2. its job's limit of active runs (jobs.max_active, else, without a jobs row, its
---    lifecycle's default_max_active) is enforced: a run over the limit moves to its
---    lifecycle's skip state with the skip outcome (actor 'runledger', SQLite's reason text);
---    one still active over the limit (its lifecycle cannot skip it) is refused. Step 1 must
---    come first: the skip is an edge from the first state.
--- Concurrency of step 2: two sessions must never both start a run of a job at its limit.
+-- 3. the limit is enforced with that count: a run over the limit moves to its lifecycle's
+--    skip state with the skip outcome (actor 'runledger', SQLite's reason text); one still
+--    active over the limit (its lifecycle cannot skip it) is refused. Step 2 must come
+--    before: the skip is an edge from the first state. Step 1 must come before step 2, so
+--    that the first row draws its seq after the count: a run that another session ends
+--    after the count is counted as active (this run is skipped), and one ended before it
+--    has its end's seq drawn before this run's first row. Counted after the first row, a
+--    run could be let in by an end whose seq is greater than its first row's, and the
+--    history, read in seq order, would show two active runs of a job limited to one.
+-- Concurrency of steps 1 and 3: two sessions must never both start a run of a job at its limit.
 -- The count of the job's active runs is taken under a transaction-level advisory lock of the
 -- job, held until commit: a second session starting a run of the job waits for the first to
 -- commit or roll back, and under READ COMMITTED its count, a statement after the lock, sees
@@ -94,7 +101,7 @@ FOR EACH ROW EXECUTE FUNCTION runs_before_insert();
 -- to update at every end and reopening of a run.) Runs whose first row is not applied yet
 -- (`updated_at` NULL: later rows of the same INSERT, whose AFTER triggers fire after this
 -- one) are not counted, as SQLite, which records a run whole before the next.
--- Step 1 may raise the tags of state_changes' triggers.
+-- Step 2 may raise the tags of state_changes' triggers.
 -- Tags: concurrency_limit.
 CREATE OR REPLACE FUNCTION runs_after_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
@@ -105,6 +112,23 @@ DECLARE
     skip text;
     skip_with text;
 BEGIN
+    SELECT max_active INTO max_active_runs FROM jobs WHERE job = NEW.job;
+    IF NOT FOUND THEN
+        SELECT default_max_active INTO max_active_runs FROM lifecycles WHERE name = NEW.lifecycle;
+    END IF;
+    IF max_active_runs IS NOT NULL THEN
+        IF current_setting('transaction_isolation') = 'repeatable read' THEN
+            RAISE EXCEPTION USING ERRCODE = '0A000',
+                MESSAGE = 'runledger: a run of a job with a limit of active runs cannot start in a REPEATABLE READ transaction',
+                DETAIL = 'job ' || NEW.job || ' has a limit of ' || max_active_runs
+                    || '; its count of active runs could miss a run started concurrently',
+                HINT = 'use READ COMMITTED (the default) or SERIALIZABLE';
+        END IF;
+        PERFORM pg_advisory_xact_lock(runledger_lock_key('job', NEW.job));
+        SELECT count(*), (array_agg(id ORDER BY num))[1] INTO active_runs, other_run
+        FROM runs WHERE job = NEW.job AND ended_at IS NULL AND updated_at IS NOT NULL AND num <> NEW.num;
+    END IF;
+
     INSERT INTO state_changes (run_num, from_state, to_state, at, actor, reason)
     VALUES (
         NEW.num,
@@ -119,24 +143,7 @@ BEGIN
         NEW.created_reason
     );
 
-    SELECT max_active INTO max_active_runs FROM jobs WHERE job = NEW.job;
-    IF NOT FOUND THEN
-        SELECT default_max_active INTO max_active_runs FROM lifecycles WHERE name = NEW.lifecycle;
-    END IF;
-    IF max_active_runs IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF current_setting('transaction_isolation') = 'repeatable read' THEN
-        RAISE EXCEPTION USING ERRCODE = '0A000',
-            MESSAGE = 'runledger: a run of a job with a limit of active runs cannot start in a REPEATABLE READ transaction',
-            DETAIL = 'job ' || NEW.job || ' has a limit of ' || max_active_runs
-                || '; its count of active runs could miss a run started concurrently',
-            HINT = 'use READ COMMITTED (the default) or SERIALIZABLE';
-    END IF;
-    PERFORM pg_advisory_xact_lock(runledger_lock_key('job', NEW.job));
-    SELECT count(*), (array_agg(id ORDER BY num))[1] INTO active_runs, other_run
-    FROM runs WHERE job = NEW.job AND ended_at IS NULL AND updated_at IS NOT NULL AND num <> NEW.num;
-    IF active_runs < max_active_runs THEN
+    IF max_active_runs IS NULL OR active_runs < max_active_runs THEN
         RETURN NULL;
     END IF;
     SELECT r.state, l.skip_state, l.skip_outcome INTO run_state, skip, skip_with

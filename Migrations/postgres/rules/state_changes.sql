@@ -71,6 +71,8 @@ END $$;
 --    step 5, as there). The upstream rows are locked FOR SHARE, before the run's own row,
 --    so that none is reopened until this transaction ends, in the order every session
 --    takes them (upstreams, then the run);
+--    then the CHECK of `meta` (valid JSON), which PostgreSQL would make only after this
+--    trigger, and SQLite makes before it checks the run;
 -- 3. the run's row is locked FOR NO KEY UPDATE (no_such_run when there is none);
 -- 4. the transaction's id is taken, then the shared 'history' lock (see
 --    history_high_water; an explicit seq takes it exclusively, and is checked again under
@@ -130,6 +132,16 @@ BEGIN
             PERFORM runledger_refuse('blocked_by_upstream', 'an upstream run has not completed successfully',
                 'run ' || run_ident || ' waits for ' || waiting);
         END IF;
+    END IF;
+
+    -- The CHECK of `meta`, which PostgreSQL evaluates only after the BEFORE triggers: here,
+    -- so that bad JSON is refused before the checks of the run, as SQLite refuses it (its
+    -- CHECK runs as the row is stored, before its AFTER trigger checks the run).
+    IF NEW.meta IS NOT NULL AND NOT json_valid(NEW.meta) THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'state_changes_meta_check',
+            TABLE = 'state_changes',
+            MESSAGE = 'new row for relation "state_changes" violates check constraint "state_changes_meta_check"',
+            DETAIL = 'meta is not valid JSON';
     END IF;
 
     -- 3.
