@@ -25,6 +25,12 @@ private struct Verifier {
             try checkSchema(of: sqlite)
         } else {
             for detail in try connection.remoteSchemaProblems() { report(.schema, detail) }
+            let reference = try Connection(path: ":memory:", mode: .readWrite(create: true))
+            try Migrator().migrate(reference)
+            let server = connection
+            try checkBuiltinLifecycles(Self.portableDefinitions, reference: reference) { sql in
+                try server.prepare(sql).fetchAll { row in (0..<row.columnCount).map { row.optionalString(at: $0) } }
+            }
         }
         try checkHistoryChains()
         try checkRunsFollowTheirHistory()
@@ -111,26 +117,60 @@ private struct Verifier {
         where type == "trigger" && !expectedNames.contains(name) {
             report(.schema, "The trigger \(name) is not runledger's.")
         }
-        let definitions = [
-            "SELECT 'canonical type ' || name, quote(position) || quote(is_terminal) || quote(description) FROM canonical_types",
+        try checkBuiltinLifecycles(Self.definitions, reference: reference) { try Self.rows($0, on: file) }
+    }
+
+    /// The built-in lifecycles, row by row: a name, then its values (SQLite's `quote`).
+    static let definitions = [
+        "SELECT 'canonical type ' || name, quote(position) || quote(is_terminal) || quote(description) FROM canonical_types",
+        """
+        SELECT 'lifecycle ' || name, quote(description) || quote(is_builtin) || quote(created_at)
+        FROM lifecycles WHERE name IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+        """,
+        """
+        SELECT 'state ' || lifecycle || '.' || state,
+               quote(canonical_type) || quote(is_terminal) || quote(is_initial) || quote(position) || quote(description)
+        FROM lifecycle_states WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+        """,
+        """
+        SELECT 'transition ' || lifecycle || ': ' || from_state || ' -> ' || to_state || coalesce(' by ' || action, ''),
+               quote(description)
+        FROM lifecycle_transitions WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
+        """,
+    ]
+
+    /// The same in SQL that both engines run alike, to hold a server's ledger to a SQLite
+    /// reference (no `quote`: each value as text, a missing description as empty).
+    static let portableDefinitions: [String] = {
+        func text(_ columns: [String]) -> String {
+            columns.map { "coalesce(CAST(\($0) AS text), '')" }.joined(separator: " || '|' || ")
+        }
+        return [
+            "SELECT 'canonical type ' || name, \(text(["position", "is_terminal", "description"])) FROM canonical_types",
             """
-            SELECT 'lifecycle ' || name, quote(description) || quote(is_builtin) || quote(created_at)
+            SELECT 'lifecycle ' || name, \(text(["description", "is_builtin", "created_at"]))
             FROM lifecycles WHERE name IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
             """,
             """
             SELECT 'state ' || lifecycle || '.' || state,
-                   quote(canonical_type) || quote(is_terminal) || quote(is_initial) || quote(position) || quote(description)
+                   \(text(["canonical_type", "is_terminal", "is_initial", "position", "description"]))
             FROM lifecycle_states WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
             """,
             """
             SELECT 'transition ' || lifecycle || ': ' || from_state || ' -> ' || to_state || coalesce(' by ' || action, ''),
-                   quote(description)
+                   \(text(["description"]))
             FROM lifecycle_transitions WHERE lifecycle IN (SELECT name FROM lifecycles WHERE is_builtin = 1)
             """,
         ]
+    }()
+
+    /// Compares the ledger's built-in lifecycles (read by `ledger`) with the reference's.
+    private mutating func checkBuiltinLifecycles(
+        _ definitions: [String], reference: Connection, ledger: (String) throws -> [[String?]]
+    ) throws {
         for sql in definitions {
             let want = Dictionary(try Self.rows(sql, on: reference).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
-            let have = Dictionary(try Self.rows(sql, on: file).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
+            let have = Dictionary(try ledger(sql).map { ($0[0] ?? "", $0[1]) }) { first, _ in first }
             for (key, value) in want.sorted(by: { $0.key < $1.key }) {
                 guard let found = have[key] else {
                     report(.builtinLifecycle, "The built-in \(key) is missing.")
