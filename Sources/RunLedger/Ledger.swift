@@ -7,9 +7,9 @@ import Synchronization
 #endif
 
 /// A run ledger: every run of every job, and every state change of each run, in one SQLite
-/// file.
+/// file, or in a PostgreSQL database (`Ledger(postgres:)`, in the RunLedgerPostgres library).
 ///
-/// The file's triggers refuse illegal state changes whichever client writes; this type adds
+/// The database's triggers refuse illegal state changes whichever client writes; this type adds
 /// typed errors, generated ids and times, and safe sharing. One `Ledger` may be used from
 /// many threads and tasks at once (it serializes its one connection), and many processes may
 /// open the same file (WAL, a busy timeout, and `BEGIN IMMEDIATE` for every write, so a
@@ -30,6 +30,8 @@ import Synchronization
 ///
 /// - ``init(path:configuration:)``
 /// - ``Configuration``
+/// - ``Engine``
+/// - ``engine``
 /// - ``path``
 /// - ``configuration``
 ///
@@ -74,6 +76,8 @@ import Synchronization
 ///
 /// - ``verify(limit:)``
 /// - ``prune(terminalBefore:archive:actor:)``
+/// - ``copy(to:batchSize:)``
+/// - ``CopyReport``
 ///
 /// ### OpenLineage
 ///
@@ -127,7 +131,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// The file's path.
+    /// The file's path; for a PostgreSQL ledger, its URI without the password.
     public let path: String
     /// How the ledger was opened.
     public let configuration: Configuration
