@@ -55,6 +55,11 @@ extension Ledger {
     /// (`stats_run_durations`, `stats_state_durations`) that disagree with the runs and
     /// their history.
     ///
+    /// On PostgreSQL, instead of SQLite's integrity check and its comparison with a fresh
+    /// file, it compares the installed rules with this library's: a trigger missing,
+    /// disabled, set to fire only for replication, or not runledger's, a function whose body
+    /// was replaced, a rules record that is not this library's.
+    ///
     /// ```swift
     /// let report = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly)).verify()
     /// for problem in report.problems { print(problem) }
@@ -63,7 +68,7 @@ extension Ledger {
     /// - Parameter limit: The most problems to return (the count is still exact for runs and
     ///   changes).
     /// - Returns: The numbers of runs and changes checked, and every problem found.
-    /// - Throws: ``SQLiteError`` when the file cannot be read.
+    /// - Throws: ``SQLiteError`` (`PostgresError` on PostgreSQL) when the ledger cannot be read.
     public func verify(limit: Int = 1000) throws -> VerificationReport {
         try read { try Store(connection: $0).verify(limit: limit) }
     }
