@@ -57,13 +57,48 @@ extension Ledger {
         }
     }
 
+    /// The SQL from its first word on: leading white space and comments (`-- …`, `/* … */`) dropped.
+    private static func withoutLeadingComments(_ sql: String) -> Substring {
+        var rest = sql[...]
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*"), let end = rest.firstRange(of: "*/") {
+                rest = rest[end.upperBound...]
+            } else {
+                return rest
+            }
+        }
+    }
+
+    /// The first words of PostgreSQL statements that read.
+    private static let readingStatements: Set<String> = ["select", "with", "values", "table", "explain", "show"]
+
+    /// The first words of PostgreSQL's other statements: each writes, changes the session
+    /// (`SET`, `LISTEN`, `PREPARE`...) or controls the transaction, which a read-only
+    /// transaction alone does not always refuse.
+    private static let otherStatements: Set<String> = [
+        "abort", "alter", "analyze", "begin", "call", "checkpoint", "close", "cluster", "comment", "commit", "copy",
+        "create", "deallocate", "declare", "delete", "discard", "do", "drop", "end", "execute", "fetch", "grant",
+        "import", "insert", "listen", "load", "lock", "merge", "move", "notify", "prepare", "reassign", "refresh",
+        "reindex", "release", "reset", "revoke", "rollback", "savepoint", "security", "set", "start", "truncate",
+        "unlisten", "update", "vacuum",
+    ]
+
     /// A query on a server: in the read transaction, which the server keeps READ ONLY (any
     /// write, a sequence's `nextval` included, fails there), of one statement (a server's
     /// prepared statement holds exactly one) that must be a query.
     private static func remoteQuery(_ sql: String, on database: Database) throws -> QueryResult {
-        let words = sql.split(whereSeparator: { $0.isWhitespace || $0 == "(" }).prefix(1).map { $0.lowercased() }
-        guard let first = words.first else { throw LedgerError.queryRefused(reason: "it holds no statement") }
-        guard ["select", "with", "values", "table", "explain"].contains(first) else {
+        let words = Self.withoutLeadingComments(sql).split(whereSeparator: { $0.isWhitespace || $0 == "(" })
+        guard let first = words.first?.lowercased() else {
+            throw LedgerError.queryRefused(reason: "it holds no statement")
+        }
+        guard Self.readingStatements.contains(first) else {
+            guard Self.otherStatements.contains(first) else {
+                throw LedgerError.invalidQuery(
+                    message: "it does not begin with SELECT, WITH, VALUES, TABLE, EXPLAIN or SHOW")
+            }
             throw LedgerError.queryRefused(reason: "it would change the ledger (a \(first.uppercased()) statement)")
         }
         let result: RemoteRows
@@ -85,7 +120,10 @@ extension Ledger {
             zip(row, result.kinds).map { value, kind -> SQLValue in
                 guard let value else { return .null }
                 switch kind {
-                case .integer: return Int64(value).map(SQLValue.integer) ?? .text(value)
+                // A boolean reads as 1 or 0, as SQLite's comparisons do.
+                case .integer:
+                    return Int64(value).map(SQLValue.integer)
+                        ?? (value == "t" ? .integer(1) : value == "f" ? .integer(0) : .text(value))
                 case .real: return Double(value).map(SQLValue.real) ?? .text(value)
                 case .text: return .text(value)
                 }
