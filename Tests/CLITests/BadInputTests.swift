@@ -3,18 +3,25 @@ import RunLedger
 import Testing
 
 /// Bad input of every kind, through the CLI: a clear one-sentence error, the documented exit
-/// code, and the ledger file unchanged.
+/// code, and the ledger file unchanged. Files are SQLite's: only bad names, JSON, times and
+/// strings run on both engines (on PostgreSQL its rows stay unchanged).
 @Suite(.serialized)
 struct BadInputTests {
     /// A ledger with one run `r1` (prefect, Running); `body` gets the directory and path.
     func withLedger(_ body: (URL, String) throws -> Void) throws {
+        try withLedger(.sqlite) { directory, database in try body(directory, database.location) }
+    }
+
+    /// The same ledger on `engine`; `body` gets the directory and the database.
+    func withLedger(_ engine: Ledger.Engine, _ body: (URL, TestDatabase) throws -> Void) throws {
         try withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("l.db").path
-            for step in [["start", "etl", "--id", "r1", "--lifecycle", "prefect", "--state", "Running"]] {
-                try #require(try runledger(["--db", path] + step, in: directory).status == 0)
+            try withTestDatabase(engine, in: directory, name: "l.db") { database in
+                for step in [["start", "etl", "--id", "r1", "--lifecycle", "prefect", "--state", "Running"]] {
+                    try #require(try runledger(["--db", database.location] + step, in: directory).status == 0)
+                }
+                if engine == .sqlite { _ = try database.run("PRAGMA wal_checkpoint(TRUNCATE);") }
+                try body(directory, database)
             }
-            _ = try sqlite3("PRAGMA wal_checkpoint(TRUNCATE);", on: path, in: directory)
-            try body(directory, path)
         }
     }
 
@@ -116,8 +123,15 @@ struct BadInputTests {
         }
     }
 
-    @Test func unknownNamesBadJSONBadTimesAndBadStrings() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func unknownNamesBadJSONBadTimesAndBadStrings(_ engine: Ledger.Engine)
+        throws
+    {
+        try withLedger(engine) { directory, database in
+            let path = database.location
+            // SQLite: the file's bytes stay as they were; PostgreSQL: the rows.
+            let files = engine == .sqlite ? [path] : []
+            let rows = "SELECT * FROM runs ORDER BY num; SELECT * FROM state_changes ORDER BY seq;"
+            let before = try database.query(rows)
             let cases: [([String], Int32, String)] = [
                 (["history", "nope"], 66, "No run has id nope"),
                 (["transition", "r1", "Exploded"], 65, "has no state Exploded"),
@@ -146,8 +160,9 @@ struct BadInputTests {
             ]
             for (arguments, code, text) in cases {
                 try expectFailure(
-                    ["--db", path] + arguments, code: code, mentioning: text, in: directory, unchanged: [path])
+                    ["--db", path] + arguments, code: code, mentioning: text, in: directory, unchanged: files)
             }
+            #expect(try database.query(rows) == before)
             let sneaky = try runledger(
                 ["--db", path, "start", "x'); DROP TABLE runs; --", "--id", "sneaky"], in: directory)
             #expect(sneaky.status == 0)

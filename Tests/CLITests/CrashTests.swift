@@ -4,6 +4,8 @@ import Testing
 
 /// A writer killed with SIGKILL at random moments, again and again on one file: after each
 /// kill the ledger is sound and holds every change whose call had returned.
+///
+/// SQLite only: processes killed mid-write, and what the file keeps.
 @Suite(.serialized)
 struct CrashTests {
     @Test(arguments: ["normal", "full"])

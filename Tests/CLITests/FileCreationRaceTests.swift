@@ -5,6 +5,8 @@ import Testing
 /// Writer processes racing on a ledger file that does not exist yet: they create and migrate
 /// it, then write it at once while a reader polls; no lock reaches anyone, and the file holds
 /// exactly the acknowledged changes.
+///
+/// SQLite only: processes racing to create one file.
 struct FileCreationRaceTests {
     @Test func threeWritersAndAReaderShareOneFile() throws {
         try withTemporaryDirectory { directory in

@@ -1,13 +1,12 @@
 import Foundation
+import RunLedger
 import Testing
 
-/// The commands of the run semantics, run as a user would.
+/// The commands of the run semantics, run as a user would, on both engines.
 struct SemanticsCLITests {
-    func withLedger(_ body: (URL, String) throws -> Void) throws {
-        try withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("s.db").path
-            try #require(try runledger(["--db", path, "init"], in: directory).status == 0)
-            try body(directory, path)
+    /// An initialized ledger on `engine`; `body` gets the directory and what `--db` takes.
+    func withLedger(_ engine: Ledger.Engine, _ body: (URL, String) throws -> Void) throws {
+        try withInitializedLedger(engine, name: "s.db") { directory, database in try body(directory, database.location)
         }
     }
 
@@ -18,8 +17,10 @@ struct SemanticsCLITests {
         return result.stdout
     }
 
-    @Test func twoProcessesStartingRunsOfALimitOneJobLetExactlyOneIn() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func twoProcessesStartingRunsOfALimitOneJobLetExactlyOneIn(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withLedger(engine) { directory, path in
             let starters = try (0..<4).map { index in
                 try RunningProcess(
                     Binaries.runledger,
@@ -37,8 +38,8 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func jobsSetAndListLimits() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func jobsSetAndListLimits(_ engine: Ledger.Engine) throws {
+        try withLedger(engine) { directory, path in
             _ = try ok(["--db", path, "jobs", "etl", "--max-active", "2"], directory)
             _ = try ok(["--db", path, "jobs", "warehouse", "--unlimited"], directory)
             _ = try ok(["--db", path, "start", "etl", "--id", "e1"], directory)
@@ -59,8 +60,9 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func upstreamsBlockReleaseAndShowInHistory() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func upstreamsBlockReleaseAndShowInHistory(_ engine: Ledger.Engine) throws
+    {
+        try withLedger(engine) { directory, path in
             _ = try ok(["--db", path, "start", "extract", "--id", "u1", "--lifecycle", "databricks"], directory)
             _ = try ok(
                 ["--db", path, "start", "load", "--id", "d1", "--lifecycle", "databricks", "--upstream", "u1"],
@@ -78,8 +80,8 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func outcomesRequestKeysAndChains() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func outcomesRequestKeysAndChains(_ engine: Ledger.Engine) throws {
+        try withLedger(engine) { directory, path in
             _ = try ok(
                 ["--db", path, "start", "etl", "--id", "r1", "--lifecycle", "databricks", "--max-retries", "1"],
                 directory)
@@ -111,8 +113,8 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func heartbeatsTheSweepAndAnnotations() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func heartbeatsTheSweepAndAnnotations(_ engine: Ledger.Engine) throws {
+        try withLedger(engine) { directory, path in
             _ = try ok(
                 [
                     "--db", path, "start", "flow", "--id", "p1", "--lifecycle", "prefect", "--state", "Running", "--at",
@@ -146,8 +148,8 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func defineALifecycleFromJSON() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func defineALifecycleFromJSON(_ engine: Ledger.Engine) throws {
+        try withLedger(engine) { directory, path in
             let file = directory.appendingPathComponent("deploy.json")
             try """
             {"name": "deploy", "description": "Blue-green deploys",
@@ -186,14 +188,14 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func theREADMEsLifecycleExampleIsValid() throws {
+    @Test(arguments: Ledger.Engine.allCases) func theREADMEsLifecycleExampleIsValid(_ engine: Ledger.Engine) throws {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
         let afterIntro = try #require(text.range(of: "A lifecycle definition in JSON")).upperBound
         let start = try #require(text.range(of: "```json\n", range: afterIntro..<text.endIndex)).upperBound
         let end = try #require(text.range(of: "```", range: start..<text.endIndex)).lowerBound
-        try withLedger { directory, path in
+        try withLedger(engine) { directory, path in
             let file = directory.appendingPathComponent("example.json")
             try String(text[start..<end]).write(to: file, atomically: true, encoding: .utf8)
             #expect(try ok(["--db", path, "lifecycles", "define", file.path], directory).contains("deploy is defined"))
@@ -204,8 +206,8 @@ struct SemanticsCLITests {
         }
     }
 
-    @Test func pruneWithAnArchiveThatHistoryReads() throws {
-        try withLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func pruneWithAnArchiveThatHistoryReads(_ engine: Ledger.Engine) throws {
+        try withLedger(engine) { directory, path in
             _ = try ok(
                 ["--db", path, "start", "etl", "--id", "old", "--state", "RUNNING", "--at", "2024-01-01T00:00:00Z"],
                 directory)

@@ -32,6 +32,22 @@ func sqlite3(_ sql: String, on path: String, in directory: URL) throws -> Proces
     try RunningProcess("/usr/bin/sqlite3", ["-batch", path, sql], directory: directory).wait()
 }
 
+/// A directory and a ledger on `engine` that `runledger init` made: the file `name` in the
+/// directory, or a fresh schema on the test server (`--db` is then its URI, with the schema as
+/// its search_path; dropped afterwards). `body` gets the directory and the database, whose
+/// `location` is what `--db` takes.
+func withInitializedLedger(
+    _ engine: Ledger.Engine, name: String = "l.db", _ body: (URL, TestDatabase) throws -> Void
+) throws {
+    try withTemporaryDirectory { directory in
+        try withTestDatabase(engine, in: directory, name: name) { database in
+            let result = try runledger(["--db", database.location, "init"], in: directory)
+            try #require(result.status == 0, "\(result)")
+            try body(directory, database)
+        }
+    }
+}
+
 /// A directory with an initialized ledger `l.db`; `body` gets the directory and the path.
 func withInitializedLedger(_ body: (URL, String) throws -> Void) throws {
     try withTemporaryDirectory { directory in
@@ -109,7 +125,18 @@ func checkAcknowledgedChanges(
 )
     throws -> Int
 {
-    let ledger = try Ledger(path: ledgerPath, configuration: .init(mode: .readOnly))
+    try checkAcknowledgedChanges(
+        in: TestDatabase(engine: .sqlite, location: ledgerPath, schema: nil), runs: runs, logs: logs,
+        sourceLocation: sourceLocation)
+}
+
+/// The same for a ledger on either engine.
+func checkAcknowledgedChanges(
+    in database: TestDatabase, runs: Int, logs: [URL], sourceLocation: SourceLocation = #_sourceLocation
+)
+    throws -> Int
+{
+    let ledger = try database.open(.init(mode: .readOnly))
     let lifecycle = try #require(try ledger.lifecycle(named: "canonical"), sourceLocation: sourceLocation)
     var recorded: [Int64: StateChange] = [:]
     for index in 0..<runs {

@@ -5,6 +5,9 @@ import Testing
 /// client (append-only history, legal transitions, derived state, ...): each is refused by the
 /// file's triggers, or, where SQLite cannot refuse it (dropping a trigger, editing the
 /// schema, switching checks off), caught by `runledger verify`.
+///
+/// SQLite only: tampering with the file through `sqlite3` (PostgreSQL's tampering is
+/// ReportingTests' verify test and PostgresTests').
 struct TamperTests {
     enum Client: String, Sendable {
         case sqlite3, python

@@ -34,6 +34,13 @@ public struct TestDatabase: Sendable, CustomStringConvertible {
     /// The PostgreSQL schema (`t_<random>`); nil on SQLite.
     public let schema: String?
 
+    /// A database already there (`withTestDatabase` makes a fresh one).
+    public init(engine: Ledger.Engine, location: String, schema: String?) {
+        self.engine = engine
+        self.location = location
+        self.schema = schema
+    }
+
     /// The location, in a test's name or message.
     public var description: String { location }
 
@@ -71,6 +78,17 @@ public struct TestDatabase: Sendable, CustomStringConvertible {
     /// sqlite3 module, or psycopg from Scripts/psycopg-venv.sh) and `Refused`, the exception
     /// class a rule's refusal raises; `str(error)` starts with the rule's `runledger:<tag>:`.
     public func python(_ script: String) throws -> ProcessResult {
+        let (python, arguments) = try pythonCommand(script)
+        return try runProcess(python, arguments)
+    }
+
+    /// Starts the same in `directory`, to watch while it runs.
+    public func startPython(_ script: String, in directory: URL) throws -> RunningProcess {
+        let (python, arguments) = try pythonCommand(script)
+        return try RunningProcess(python, arguments, directory: directory)
+    }
+
+    private func pythonCommand(_ script: String) throws -> (String, [String]) {
         switch engine {
         case .sqlite:
             let preamble = """
@@ -79,7 +97,7 @@ public struct TestDatabase: Sendable, CustomStringConvertible {
                 Refused = sqlite3.IntegrityError
 
                 """
-            return try runProcess("/usr/bin/env", ["python3", "-c", preamble + script, location])
+            return ("/usr/bin/env", ["python3", "-c", preamble + script, location])
         case .postgres:
             let preamble = """
                 import psycopg, sys
@@ -87,7 +105,7 @@ public struct TestDatabase: Sendable, CustomStringConvertible {
                 Refused = psycopg.DatabaseError
 
                 """
-            return try runProcess(try Self.psycopgPython(), ["-c", preamble + script, location])
+            return (try Self.psycopgPython(), ["-c", preamble + script, location])
         }
     }
 
@@ -128,13 +146,55 @@ public func withTestDatabase<T>(
         return try body(
             TestDatabase(engine: .sqlite, location: directory.appendingPathComponent(name).path, schema: nil))
     case .postgres:
+        let database = try TestDatabase.freshSchema()
+        defer { try? PGConnection(TestServer.uri()).execute("DROP SCHEMA \(database.schema ?? "") CASCADE") }
+        return try body(database)
+    }
+}
+
+/// Several fresh databases for one test, made as it needs them (`make`), all dropped after
+/// `body`: for a test that copies from one ledger into another.
+public func withTestDatabases<T>(in directory: URL, _ body: (TestDatabases) throws -> T) throws -> T {
+    let databases = TestDatabases(directory: directory)
+    defer { databases.dropAll() }
+    return try body(databases)
+}
+
+/// The databases of `withTestDatabases`.
+public final class TestDatabases {
+    private let directory: URL
+    private var schemas: [String] = []
+
+    init(directory: URL) { self.directory = directory }
+
+    /// A fresh database on `engine`, as `withTestDatabase` makes it.
+    public func make(_ engine: Ledger.Engine, name: String) throws -> TestDatabase {
+        switch engine {
+        case .sqlite:
+            return TestDatabase(engine: .sqlite, location: directory.appendingPathComponent(name).path, schema: nil)
+        case .postgres:
+            let database = try TestDatabase.freshSchema()
+            schemas.append(database.schema ?? "")
+            return database
+        }
+    }
+
+    func dropAll() {
+        guard !schemas.isEmpty, let server = try? TestServer.uri(), let admin = try? PGConnection(server) else {
+            return
+        }
+        for schema in schemas { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
+    }
+}
+
+extension TestDatabase {
+    /// A new empty schema on the test server, and the URI that makes it the search_path.
+    static func freshSchema() throws -> TestDatabase {
         let server = try TestServer.uri()
         let schema = "t_\(UInt32.random(in: 0...UInt32.max))_\(UInt16.random(in: 0...UInt16.max))"
-        let admin = try PGConnection(server)
-        try admin.execute("CREATE SCHEMA \(schema)")
-        defer { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
+        try PGConnection(server).execute("CREATE SCHEMA \(schema)")
         let separator = server.contains("?") ? "&" : "?"
-        let location = server + separator + "options=-csearch_path%3D" + schema
-        return try body(TestDatabase(engine: .postgres, location: location, schema: schema))
+        return TestDatabase(
+            engine: .postgres, location: server + separator + "options=-csearch_path%3D" + schema, schema: schema)
     }
 }
