@@ -277,7 +277,10 @@ struct ReportingTests {
     @Test(arguments: Ledger.Engine.allCases) func sqlRefusesBadSQLWith65(_ engine: Ledger.Engine) throws {
         try withKnownLedger(engine) { directory, database in
             let syntax = try runledger(["--db", database.location, "sql", "SELEC job FROM runs"], in: directory)
-            #expect(syntax.status == 65 && syntax.stderr.contains("syntax error"), "\(syntax)")
+            // SQLite's parser says so; on PostgreSQL the library refuses a statement that is no
+            // query before the server parses it.
+            let notSQL = engine == .sqlite ? "syntax error" : "is not valid SQL here"
+            #expect(syntax.status == 65 && syntax.stderr.contains(notSQL), "\(syntax)")
             let table = try runledger(["--db", database.location, "sql", "SELECT * FROM nothing_here"], in: directory)
             let noTable = engine == .sqlite ? "no such table" : "relation \"nothing_here\" does not exist"
             #expect(table.status == 65 && table.stderr.contains(noTable), "\(table)")
