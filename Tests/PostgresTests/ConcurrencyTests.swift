@@ -193,7 +193,8 @@ struct ConcurrencyTests {
             // A transaction that rolls back leaves a gap, below the high water once it ends.
             try open.execute("BEGIN")
             try open.query(
-                "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('a', 'RUNNING', 'COMPLETED', 3000)")
+                "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('a', 'RUNNING', 'COMPLETED', 3000)"
+            )
             try open.execute("ROLLBACK")
             #expect(try connection.query("SELECT history_high_water()").scalar == "4")
             #expect(

@@ -35,7 +35,9 @@ struct NewRowRulesTests {
         "SELECT job || '|' || state || '|' || bucket || '|' || runs FROM stats_run_durations ORDER BY 1",
     ]
 
-    static func change(_ run: String, _ from: String?, _ to: String, at: Int = 1_700_000_009_000_000, _ extra: String = "")
+    static func change(
+        _ run: String, _ from: String?, _ to: String, at: Int = 1_700_000_009_000_000, _ extra: String = ""
+    )
         -> String
     {
         let columns = extra.isEmpty ? "" : ", " + extra.split(separator: "=")[0]
@@ -243,9 +245,12 @@ struct NewRowRulesTests {
             ).rows
             #expect(viaView.first?[0] == "3")
             #expect(Int64(viaView.first?[1] ?? "").map { $0 % 1000 == 0 && $0 > 1_700_000_000_000_000 } == true)
-            try connection.query("INSERT INTO runs (id, job, lifecycle, created_at) VALUES ('b', 'etl', 'canonical', 5000)")
+            try connection.query(
+                "INSERT INTO runs (id, job, lifecycle, created_at) VALUES ('b', 'etl', 'canonical', 5000)")
             try connection.query("INSERT INTO run_dependencies (run_id, upstream_id) VALUES ($1, $2)", ["b", "a"])
-            #expect(try connection.query("UPDATE runs SET heartbeat_at = $1 WHERE id = $2", ["6000", "b"]).affectedRows == 1)
+            #expect(
+                try connection.query("UPDATE runs SET heartbeat_at = $1 WHERE id = $2", ["6000", "b"]).affectedRows == 1
+            )
             let annotation = try connection.query(
                 "INSERT INTO run_annotations (run_id, at, kind, actor, reason, meta) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 ["a", "7000", "OTHER", nil, "late event", nil]
@@ -253,7 +258,8 @@ struct NewRowRulesTests {
             #expect(annotation == "1")
             // A copied row with an explicit seq moves the sequence past it.
             try connection.query(
-                "INSERT INTO state_history (seq, run_id, from_state, to_state, at) VALUES (10, 'b', 'SCHEDULED', 'RUNNING', 8000)")
+                "INSERT INTO state_history (seq, run_id, from_state, to_state, at) VALUES (10, 'b', 'SCHEDULED', 'RUNNING', 8000)"
+            )
             #expect(
                 try connection.query(
                     "INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('b', 'RUNNING', 'COMPLETED', 9000) RETURNING seq"

@@ -16,7 +16,8 @@ struct RolesTests {
             let (owner, writer, reader) = ("rl_owner_\(suffix)", "rl_writer_\(suffix)", "rl_reader_\(suffix)")
             defer {
                 try? connection.execute(
-                    "DROP OWNED BY \(owner), \(writer), \(reader) CASCADE; DROP ROLE IF EXISTS \(owner), \(writer), \(reader)")
+                    "DROP OWNED BY \(owner), \(writer), \(reader) CASCADE; DROP ROLE IF EXISTS \(owner), \(writer), \(reader)"
+                )
             }
             try connection.execute(HistoryRulesTests.setup)
             try connection.query("SELECT runledger_grant($1, $2, $3)", [owner, writer, reader])
@@ -50,7 +51,10 @@ struct RolesTests {
         ("UPDATE runs SET state = 'Completed' FROM jobs WHERE runs.id = 'r1'", "permission denied for table runs"),
         ("UPDATE runs SET ended_at = 5, outcome = 'x'", "permission denied for table runs"),
         ("UPDATE lifecycles SET skip_state = NULL WHERE name = 'prefect'", "RL000: runledger:lifecycle_in_use:"),
-        ("DELETE FROM lifecycle_transitions WHERE lifecycle = 'prefect'", "permission denied for table lifecycle_transitions"),
+        (
+            "DELETE FROM lifecycle_transitions WHERE lifecycle = 'prefect'",
+            "permission denied for table lifecycle_transitions"
+        ),
         ("UPDATE lifecycle_states SET is_terminal = 0", "permission denied for table lifecycle_states"),
         (
             "INSERT INTO stats_run_durations VALUES ('etl', 'prefect', 'Completed', '', 1, 1, 1, 1, 1)",

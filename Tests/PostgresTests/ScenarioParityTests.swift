@@ -72,9 +72,16 @@ struct ScenarioParityTests {
             return try Self.dump.flatMap { try connection.query($0).rows.map { $0[0] ?? "" } }
         }
         #expect(sqlite.count == 75)
-        #expect(sqlite.contains("h|3|2|PENDING|SKIPPED|1001000000||runledger|job etl is at its limit of 1 active run; run a1 is active|MAXIMUM_CONCURRENT_RUNS_REACHED|"))
-        #expect(sqlite.contains("h|20|6|BLOCKED|PENDING|2004000000||runledger|upstream u2 completed; every upstream has completed||"))
-        #expect(sqlite.contains("h|24|8|BLOCKED|SKIPPED|2006000000||runledger|upstream d1 ended in INTERNAL_ERROR|UPSTREAM_FAILED|"))
+        #expect(
+            sqlite.contains(
+                "h|3|2|PENDING|SKIPPED|1001000000||runledger|job etl is at its limit of 1 active run; run a1 is active|MAXIMUM_CONCURRENT_RUNS_REACHED|"
+            ))
+        #expect(
+            sqlite.contains(
+                "h|20|6|BLOCKED|PENDING|2004000000||runledger|upstream u2 completed; every upstream has completed||"))
+        #expect(
+            sqlite.contains(
+                "h|24|8|BLOCKED|SKIPPED|2006000000||runledger|upstream d1 ended in INTERNAL_ERROR|UPSTREAM_FAILED|"))
         #expect(!sqlite.contains { $0.hasPrefix("d|cue|opencue|killed|") })
         #expect(!sqlite.contains { $0.hasPrefix("r|") && $0.contains("|p1|") })
         #expect(postgres.count == sqlite.count)
