@@ -366,7 +366,10 @@ CREATE FUNCTION public.runledger_lock_key(kind text, name text) RETURNS bigint
     LANGUAGE sql STABLE
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT hashtextextended(current_schema() || ':' || kind || ':' || coalesce(name, ''), 0)
+    SELECT hashtextextended(current_schema() || ':' || kind || ':' || CASE
+        WHEN kind IN ('run', 'request') THEN (hashtext(coalesce(name, '')) & 255)::text
+        ELSE coalesce(name, '')
+    END, 0)
 $$;
 
 CREATE FUNCTION public.runledger_refuse(tag text, sentence text, detail text DEFAULT NULL::text) RETURNS void
