@@ -90,8 +90,8 @@ static void prepare(PGconn *conn, const char *name, const char *sql, int paramet
 }
 
 // The library's statements for a transition (Store.head, Store.insertChange).
-// FOR UPDATE: on a server the library locks the run as it reads its head (Store.head).
-static const char *head_sql = "SELECT num, lifecycle, state, updated_at FROM runs WHERE id = $1 FOR UPDATE";
+// FOR NO KEY UPDATE: on a server the library locks the run as it reads its head (Store.head).
+static const char *head_sql = "SELECT num, lifecycle, state, updated_at FROM runs WHERE id = $1 FOR NO KEY UPDATE";
 static const char *insert_change_sql =
     "INSERT INTO state_changes (run_num, from_state, to_state, at, action, actor, reason, meta, outcome, request_key)\n"
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq";

@@ -133,12 +133,14 @@ struct Store {
 
     static let headByID = "SELECT num, lifecycle, state, updated_at FROM runs WHERE id = ?"
     /// On a server, the head locks its row: see `head(of:)`.
-    static let headByIDForUpdate = headByID + " FOR UPDATE"
+    static let headByIDForUpdate = headByID + " FOR NO KEY UPDATE"
 
     /// The run's key, lifecycle, state and last change time, for a change of the run (in a
     /// write transaction). On PostgreSQL the run's row stays locked until the transaction
     /// ends, so that the writers of one run take turns, as SQLite's one writer does: the
-    /// change starts from the head it read, and its time is not before another's.
+    /// change starts from the head it read, and its time is not before another's. (`FOR NO
+    /// KEY UPDATE`, the lock the history's rules take: it does not hold up sessions that
+    /// only refer to the run, such as a new retry of it naming it as parent.)
     func head(of runID: String) throws -> RunHead? {
         try connection.cached(connection.engine == .sqlite ? Self.headByID : Self.headByIDForUpdate)
             .fetchOne(runID) { row in

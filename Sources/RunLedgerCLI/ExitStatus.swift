@@ -52,7 +52,9 @@ enum ExitStatus {
     static func of(_ error: PostgresError) -> Int32 {
         guard let state = error.sqlState else { return ioError }
         if error.isTransient || state == "55P03" { return tempFail }
-        if state.hasPrefix("08") || state.hasPrefix("28") || state.hasPrefix("3D") || state == "42501" {
+        if state.hasPrefix("08") || state.hasPrefix("28") || state.hasPrefix("3D") || state == "42501"
+            || state == "25006"
+        {
             return ioError
         }
         return software
@@ -66,6 +68,7 @@ enum ExitStatus {
                 "Another session held the ledger's rows past the lock timeout; try again (PostgreSQL: \(error.message))."
         }
         if state == "42501" { return "The role may not do this (PostgreSQL: \(error.message))." }
+        if state == "25006" { return "The ledger was opened read-only (PostgreSQL: \(error.message))." }
         if state.hasPrefix("08") || state.hasPrefix("28") || state.hasPrefix("3D") {
             return "The PostgreSQL server refused the connection: \(error.message)."
         }

@@ -64,6 +64,9 @@ final class PostgresLedgerConnection: RemoteConnection {
                 + (configuration.durability == .full ? "on" : "off")
                 + "; SET default_transaction_isolation = 'read committed'")
         try PostgresSchema.open(connection, location: location, mode: configuration.mode)
+        // A read-only ledger writes nothing: every transaction of the connection is READ
+        // ONLY, so a write fails with SQLSTATE 25006 (as SQLite's SQLITE_READONLY).
+        if configuration.mode == .readOnly { try connection.execute("SET default_transaction_read_only = on") }
     }
 
     func query(_ sql: String, _ arguments: [SQLValue], prepare: Bool) throws -> RemoteRows {
