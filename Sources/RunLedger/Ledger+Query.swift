@@ -103,7 +103,7 @@ extension Ledger {
         }
         let result: RemoteRows
         do {
-            result = try database.prepare(sql).runRemote([])
+            result = try database.remoteQuery(sql)
         } catch let error as any EngineError {
             if let refusal = error.readOnlyRefusal {
                 throw LedgerError.queryRefused(reason: "it would change the ledger (\(refusal))")

@@ -103,6 +103,13 @@ final class Database {
         }
     }
 
+    /// Runs a caller's own query on a server (``Ledger/query(_:)``, which vets it first), not
+    /// prepared for another use, in the transaction the caller holds.
+    func remoteQuery(_ sql: String) throws -> RemoteRows {
+        guard case .remote(let connection) = storage else { preconditionFailure("a SQLite ledger's query") }
+        return try run(connection, sql, [], oneOff: true)
+    }
+
     /// What a server's engine finds wrong with the ledger's schema: rules missing, disabled
     /// or altered (SQLite's file is compared with a fresh one by `verify` itself).
     func remoteSchemaProblems() throws -> [String] {
