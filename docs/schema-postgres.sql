@@ -366,10 +366,7 @@ CREATE FUNCTION public.runledger_lock_key(kind text, name text) RETURNS bigint
     LANGUAGE sql STABLE
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT hashtextextended(current_schema() || ':' || kind || ':' || CASE
-        WHEN kind IN ('run', 'request') THEN (hashtext(coalesce(name, '')) & 255)::text
-        ELSE coalesce(name, '')
-    END, 0)
+    SELECT hashtextextended(current_schema() || ':' || kind || ':' || coalesce(name, ''), 0)
 $$;
 
 CREATE FUNCTION public.runledger_refuse(tag text, sentence text, detail text DEFAULT NULL::text) RETURNS void
@@ -500,7 +497,6 @@ CREATE FUNCTION public.runs_before_insert() RETURNS trigger
 DECLARE
     parent runs%ROWTYPE;
 BEGIN
-    PERFORM pg_advisory_xact_lock(runledger_lock_key('run', NEW.id));
     IF EXISTS (SELECT 1 FROM runs WHERE id = NEW.id) THEN
         PERFORM runledger_refuse('duplicate_run', 'a run with this id already exists', 'run ' || NEW.id);
     END IF;
@@ -691,7 +687,6 @@ BEGIN
             'seq ' || NEW.seq);
     END IF;
     IF NEW.request_key IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(runledger_lock_key('request', NEW.request_key));
         IF EXISTS (SELECT 1 FROM state_changes WHERE request_key = NEW.request_key) THEN
             PERFORM runledger_refuse('duplicate_request', 'a change with this request_key is already recorded',
                 'request_key ' || NEW.request_key);

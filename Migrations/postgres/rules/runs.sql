@@ -11,9 +11,13 @@
 -- every function's search_path).
 
 -- A new run, before it is stored, in this order:
--- 1. its id is new (an advisory lock on the id, so that of two sessions starting the same id
---    the second waits and then sees the first: duplicate_run rather than a unique violation),
---    and so is a `num` it gives;
+-- 1. its id is new, and so is a `num` it gives. (Two sessions that start the same id at the
+--    same moment both pass this check; the second then waits on the unique index of `id`
+--    and fails with a unique violation of runs_id_key, SQLSTATE 23505, which the library
+--    reads as duplicate_run. A lock on the id would give the tag in that race too, but
+--    every new run of a transaction would hold one lock until it ends: a batch of
+--    thousands ran out of the server's lock table, and locks on shared buckets of ids
+--    deadlocked two batches that took them in different orders.)
 -- 2. its lifecycle exists; its row is locked FOR SHARE until the end of the transaction, so
 --    that a definition of that lifecycle (lifecycle_must_be_editable locks it FOR UPDATE)
 --    either commits first or sees this run and is refused;
@@ -31,7 +35,6 @@ CREATE OR REPLACE FUNCTION runs_before_insert() RETURNS trigger LANGUAGE plpgsql
 DECLARE
     parent runs%ROWTYPE;
 BEGIN
-    PERFORM pg_advisory_xact_lock(runledger_lock_key('run', NEW.id));
     IF EXISTS (SELECT 1 FROM runs WHERE id = NEW.id) THEN
         PERFORM runledger_refuse('duplicate_run', 'a run with this id already exists', 'run ' || NEW.id);
     END IF;

@@ -63,9 +63,12 @@ END $$;
 
 -- Before a row is stored, in this order:
 -- 1. an explicit `seq` (a ledger being copied) must come after every other; a `request_key`
---    must be new (under an advisory lock of the key, so that of two sessions giving the same
---    key the second waits and then sees the first's row: duplicate_request, not a unique
---    violation);
+--    must be new. (Two sessions giving the same key at the same moment both pass this check;
+--    the second then waits on the unique index of request_key and fails with a unique
+--    violation of state_changes_by_request_key, SQLSTATE 23505, which the library reads as
+--    duplicate_request, and answers with the first one's change. A lock on the key would
+--    give the tag in that race too, but held until the transaction ends it made a batch of
+--    thousands run out of the server's lock table; see runs_before_insert.)
 -- 2. a run that waits for upstream runs cannot enter a RUNNING-type state before every one
 --    of them has completed (SQLite's call_check_upstreams, checked before the checks of
 --    step 5, as there). The upstream rows are locked FOR SHARE, before the run's own row,
@@ -104,7 +107,6 @@ BEGIN
             'seq ' || NEW.seq);
     END IF;
     IF NEW.request_key IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(runledger_lock_key('request', NEW.request_key));
         IF EXISTS (SELECT 1 FROM state_changes WHERE request_key = NEW.request_key) THEN
             PERFORM runledger_refuse('duplicate_request', 'a change with this request_key is already recorded',
                 'request_key ' || NEW.request_key);
