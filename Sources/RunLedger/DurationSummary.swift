@@ -17,15 +17,6 @@ public struct DurationSummary: Sendable, Hashable {
     /// The largest.
     public var max: Double
 
-    /// A summary computed elsewhere (a server's, from the same histogram).
-    init(count: Int, mean: Double, p50: Double, p95: Double, max: Double) {
-        self.count = count
-        self.mean = mean
-        self.p50 = p50
-        self.p95 = p95
-        self.max = max
-    }
-
     /// Summarizes durations; nil when there are none.
     public init?(seconds values: [Double]) {
         guard !values.isEmpty else { return nil }

@@ -165,97 +165,6 @@ private struct StatsReader {
         }
     }
 
-    /// On a server, the stats tables summarized where they are: a million runs' histograms
-    /// are some 100,000 rows, which took longer to send and read as text than the summaries
-    /// take to compute. The same summaries as `DurationSummary(histogram:)` computes from the
-    /// same rows, step for step: buckets of one key merged (counts and totals added, the
-    /// lowest minimum, the highest maximum), nearest-rank percentiles, a rank inside its
-    /// bucket placed between the bucket's values as `DurationHistogram.Bucket.estimate`
-    /// does, in the same floating-point operations.
-    private func summariesFromTables(into groups: inout [String: Group]) throws {
-        try connection.cached(
-            """
-            SELECT r.\(groupColumn), r.lifecycle, r.state, r.outcome, sum(r.runs)
-            FROM stats_run_durations AS r WHERE \(filter.sql) GROUP BY 1, 2, 3, 4
-            """
-        ).forEachRow(arguments: filter.arguments) { row in
-            let state = StateKey(lifecycle: row.string(at: 1), state: row.string(at: 2))
-            groups[row.string(at: 0), default: Group()].ended[state, default: [:]][row.string(at: 3), default: 0] +=
-                Int(row.int64(at: 4))
-        }
-        try connection.cached(
-            Self.summarySQL(
-                of:
-                    "SELECT r.\(groupColumn) AS g, '' AS l, '' AS s, r.bucket AS key, r.runs AS n, r.total_us AS total, "
-                    + "r.min_us AS lo, r.max_us AS hi FROM stats_run_durations AS r WHERE \(filter.sql)")
-        ).forEachRow(arguments: filter.arguments) { row in
-            groups[row.string(at: 0), default: Group()].durationSummary = Self.summary(row)
-        }
-        try connection.cached(
-            Self.summarySQL(
-                of: "SELECT r.\(groupColumn) AS g, r.lifecycle AS l, r.state AS s, r.bucket AS key, r.stays AS n, "
-                    + "r.total_us AS total, r.min_us AS lo, r.max_us AS hi FROM stats_state_durations AS r "
-                    + "WHERE \(filter.sql)")
-        ).forEachRow(arguments: filter.arguments) { row in
-            let state = StateKey(lifecycle: row.string(at: 1), state: row.string(at: 2))
-            groups[row.string(at: 0), default: Group()].staySummaries[state] = Self.summary(row)
-        }
-    }
-
-    /// A summary row: group, lifecycle, state, count, total, max, then the p50 and p95
-    /// estimates in microseconds.
-    private static func summary(_ row: Row) -> DurationSummary {
-        let count = row.int64(at: 3)
-        return DurationSummary(
-            count: Int(count), mean: Double(row.int64(at: 4)) / Double(count) / 1_000_000,
-            p50: row.double(at: 6) / 1_000_000, p95: row.double(at: 7) / 1_000_000,
-            max: Double(row.int64(at: 5)) / 1_000_000)
-    }
-
-    /// The summaries of the histograms that `rows` selects (g, l, s: what a histogram is of;
-    /// key, n, total, lo, hi: a bucket), one row per histogram that holds a count.
-    private static func summarySQL(of rows: String) -> String {
-        """
-        WITH buckets AS (
-            SELECT g, l, s, key, sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi
-            FROM (\(rows)) AS r GROUP BY g, l, s, key
-        ), running AS (
-            SELECT g, l, s, key, n, lo, hi,
-                   sum(n) OVER (PARTITION BY g, l, s ORDER BY key) AS upto,
-                   sum(n) OVER (PARTITION BY g, l, s) AS count_all,
-                   sum(total) OVER (PARTITION BY g, l, s) AS total_all,
-                   max(hi) OVER (PARTITION BY g, l, s) AS max_all
-            FROM buckets WHERE n > 0
-        ), ranked AS (
-            SELECT *,
-                   greatest(1, ceil(0.5::float8 * count_all::float8))::bigint AS r50,
-                   greatest(1, ceil(0.95::float8 * count_all::float8))::bigint AS r95,
-                   CASE WHEN key < 1000 THEN key ELSE (key % 1000) * (10 ^ (key / 1000 - 3))::bigint END AS range_low,
-                   CASE WHEN key < 1000 THEN key ELSE (key % 1000 + 1) * (10 ^ (key / 1000 - 3))::bigint - 1 END
-                       AS range_high
-            FROM running
-        ), placed AS (
-            SELECT *, greatest(lo, range_low) AS low FROM ranked
-        ), estimated AS (
-            SELECT g, l, s, count_all, total_all, max_all, upto, n, r50, r95,
-                   CASE WHEN n > 1 THEN
-                       low::float8 + (greatest(low, least(hi, range_high)) - low)::float8 * (r50 - (upto - n) - 1)::float8
-                           / (n - 1)::float8
-                   ELSE low::float8 END AS at50,
-                   CASE WHEN n > 1 THEN
-                       low::float8 + (greatest(low, least(hi, range_high)) - low)::float8 * (r95 - (upto - n) - 1)::float8
-                           / (n - 1)::float8
-                   ELSE low::float8 END AS at95
-            FROM placed
-        )
-        SELECT g, l, s, count_all, total_all, max_all,
-               max(at50) FILTER (WHERE upto >= r50 AND upto - n < r50),
-               max(at95) FILTER (WHERE upto >= r95 AND upto - n < r95)
-        FROM estimated
-        GROUP BY g, l, s, count_all, total_all, max_all
-        """
-    }
-
     /// Active runs: group, lifecycle, state, count.
     private var activeRuns: String {
         """
@@ -271,10 +180,6 @@ private struct StatsReader {
         var ended: [StateKey: [String: Int]] = [:]  // state -> outcome ('' for none) -> runs
         var durations = DurationHistogram()
         var stays: [StateKey: DurationHistogram] = [:]
-        /// On a server, the summaries it computed from the same histograms (see
-        /// `summariesFromTables`), instead of the histograms.
-        var durationSummary: DurationSummary?
-        var staySummaries: [StateKey: DurationSummary] = [:]
     }
 
     private struct StateKey: Hashable {
@@ -326,9 +231,7 @@ private struct StatsReader {
             groups[row.string(at: 0), default: Group()].active[key, default: 0] += Int(row.int64(at: 3))
         }
 
-        if fromStatsTables, connection.engine != .sqlite {
-            try summariesFromTables(into: &groups)
-        } else if fromStatsTables {
+        if fromStatsTables {
             try histograms(endedFromTable, keyColumns: 4) { key, histogram in
                 let state = StateKey(lifecycle: key[1], state: key[2])
                 let runs = histogram.entries.reduce(0) { $0 + $1.bucket.count }
@@ -374,7 +277,7 @@ private struct StatsReader {
     private func summarize(_ name: String, _ group: Group, _ types: Types) -> RunStats {
         var stats = RunStats(
             group: name, runs: 0, active: 0, byCanonicalType: [:], successRate: nil,
-            duration: group.durationSummary ?? DurationSummary(histogram: group.durations), states: [])
+            duration: DurationSummary(histogram: group.durations), states: [])
         var states: [StateKey: RunStats.StateTime] = [:]
         func entry(_ key: StateKey) -> RunStats.StateTime {
             let type = types.states[key]
@@ -406,11 +309,6 @@ private struct StatsReader {
         for (key, histogram) in group.stays {
             var state = entry(key)
             state.time = DurationSummary(histogram: histogram)
-            states[key] = state
-        }
-        for (key, summary) in group.staySummaries {
-            var state = entry(key)
-            state.time = summary
             states[key] = state
         }
         let completed = stats.byCanonicalType[.completed] ?? 0
