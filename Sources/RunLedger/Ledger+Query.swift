@@ -116,9 +116,9 @@ extension Ledger {
             }
             throw error
         }
-        let rows = result.rows.map { row in
-            zip(row, result.kinds).map { value, kind -> SQLValue in
-                guard let value else { return .null }
+        let rows = result.map { row in
+            zip(0..<row.columnCount, result.kinds).map { column, kind -> SQLValue in
+                guard let value = row.optionalString(at: column) else { return .null }
                 switch kind {
                 // A boolean reads as 1 or 0, as SQLite's comparisons do.
                 case .integer:

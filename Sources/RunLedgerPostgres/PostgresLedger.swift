@@ -77,10 +77,10 @@ final class PostgresLedgerConnection: RemoteConnection {
             text = Self.numberingPlaceholders(sql)
             if prepare { rewritten[sql] = text }
         }
-        let result = try connection.query(text, arguments.map(Self.text(of:)), prepare: prepare)
+        let result = try connection.rows(text, arguments.map(Self.text(of:)), prepare: prepare)
         return RemoteRows(
-            columns: result.columns, kinds: result.types.map(Self.kind(of:)), rows: result.rows,
-            affectedRows: Int64(result.affectedRows))
+            columns: result.columns, kinds: result.types.map(Self.kind(of:)), rowCount: result.rowCount,
+            cells: result, affectedRows: Int64(result.affectedRows))
     }
 
     func execute(script: String) throws {
@@ -210,3 +210,5 @@ extension PostgresError: EngineError {
 
     package var readOnlyRefusal: String? { sqlState == "25006" ? message : nil }
 }
+
+extension PGRows: RemoteCells {}

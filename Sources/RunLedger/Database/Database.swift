@@ -177,7 +177,7 @@ final class Database {
         _ connection: any RemoteConnection, _ sql: String, _ arguments: [SQLValue], oneOff: Bool
     ) throws -> RemoteRows {
         let result = try connection.query(sql, arguments, prepare: !oneOff)
-        lastReturned = (result.rows.first?.first.flatMap { $0.flatMap { Int64($0) } } ?? 0, result.affectedRows)
+        lastReturned = (result.first { $0.columnCount > 0 ? $0.int64(at: 0) : 0 } ?? 0, result.affectedRows)
         return result
     }
 }
@@ -203,7 +203,15 @@ package protocol RemoteConnection: AnyObject {
     func schemaProblems() throws -> [String]
 }
 
-/// The rows a remote statement returned, as text (NULL as nil), and how many rows it changed.
+/// The cells of a remote statement's result, read where the engine keeps them, as text.
+package protocol RemoteCells: AnyObject {
+    /// Whether the cell is NULL.
+    func isNull(row: Int, column: Int) -> Bool
+    /// The cell's text as UTF-8 bytes (empty for NULL), valid while the cells are.
+    func bytes(row: Int, column: Int) -> UnsafeBufferPointer<UInt8>
+}
+
+/// The rows a remote statement returned, and how many rows it changed.
 package struct RemoteRows {
     /// What a column's text stands for.
     package enum Kind: Sendable {
@@ -213,15 +221,26 @@ package struct RemoteRows {
     package var columns: [String]
     /// One per column.
     package var kinds: [Kind]
-    package var rows: [[String?]]
+    package var rowCount: Int
+    package var cells: any RemoteCells
     package var affectedRows: Int64
 
-    package init(columns: [String], kinds: [Kind], rows: [[String?]], affectedRows: Int64) {
+    package init(columns: [String], kinds: [Kind], rowCount: Int, cells: any RemoteCells, affectedRows: Int64) {
         self.columns = columns
         self.kinds = kinds
-        self.rows = rows
+        self.rowCount = rowCount
+        self.cells = cells
         self.affectedRows = affectedRows
     }
+
+    /// Row `index`, as the statement helpers hand rows to their closures.
+    func row(_ index: Int) -> Row { Row(cells: cells, row: index, columnCount: Int32(columns.count)) }
+
+    /// Every row through `decode`, in order.
+    func map<Value>(_ decode: (Row) -> Value) -> [Value] { (0..<rowCount).map { decode(row($0)) } }
+
+    /// The first row through `decode`, if there is one.
+    func first<Value>(_ decode: (Row) -> Value) -> Value? { rowCount > 0 ? decode(row(0)) : nil }
 }
 
 /// An error of an engine that carries a rule's refusal: SQLite's trigger error, PostgreSQL's

@@ -27,7 +27,7 @@ struct Query {
     func fetchAll<Value>(arguments: [SQLValue], decode: (Row) -> Value) throws -> [Value] {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(arguments: arguments, decode: decode)
-        case .remote: try runRemote(arguments).rows.map { decode(Row(values: $0)) }
+        case .remote: try runRemote(arguments).map(decode)
         }
     }
 
@@ -36,7 +36,9 @@ struct Query {
     func forEachRow(arguments: [SQLValue] = [], _ body: (Row) -> Void) throws {
         switch target {
         case .sqlite(let statement): try statement.forEachRow(arguments: arguments, body)
-        case .remote: for values in try runRemote(arguments).rows { body(Row(values: values)) }
+        case .remote:
+            let rows = try runRemote(arguments)
+            for index in 0..<rows.rowCount { body(rows.row(index)) }
         }
     }
 
@@ -186,21 +188,21 @@ struct Query {
     func fetchOne<Value>(decode: (Row) -> Value) throws -> Value? {
         switch target {
         case .sqlite(let statement): try statement.fetchOne(decode: decode)
-        case .remote: try runRemote([]).rows.first.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([]).first(decode)
         }
     }
 
     func fetchOne<Value>(_ a: some SQLBindable, decode: (Row) -> Value) throws -> Value? {
         switch target {
         case .sqlite(let statement): try statement.fetchOne(a, decode: decode)
-        case .remote: try runRemote([a.sqlValue]).rows.first.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue]).first(decode)
         }
     }
 
     func fetchOne<Value>(_ a: some SQLBindable, _ b: some SQLBindable, decode: (Row) -> Value) throws -> Value? {
         switch target {
         case .sqlite(let statement): try statement.fetchOne(a, b, decode: decode)
-        case .remote: try runRemote([a.sqlValue, b.sqlValue]).rows.first.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue, b.sqlValue]).first(decode)
         }
     }
 
@@ -209,7 +211,7 @@ struct Query {
     {
         switch target {
         case .sqlite(let statement): try statement.fetchOne(a, b, c, decode: decode)
-        case .remote: try runRemote([a.sqlValue, b.sqlValue, c.sqlValue]).rows.first.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue, b.sqlValue, c.sqlValue]).first(decode)
         }
     }
 
@@ -220,7 +222,7 @@ struct Query {
         switch target {
         case .sqlite(let statement): try statement.fetchOne(a, b, c, d, decode: decode)
         case .remote:
-            try runRemote([a.sqlValue, b.sqlValue, c.sqlValue, d.sqlValue]).rows.first.map { decode(Row(values: $0)) }
+            try runRemote([a.sqlValue, b.sqlValue, c.sqlValue, d.sqlValue]).first(decode)
         }
     }
 
@@ -229,21 +231,21 @@ struct Query {
     func fetchAll<Value>(decode: (Row) -> Value) throws -> [Value] {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(decode: decode)
-        case .remote: try runRemote([]).rows.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([]).map(decode)
         }
     }
 
     func fetchAll<Value>(_ a: some SQLBindable, decode: (Row) -> Value) throws -> [Value] {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(a, decode: decode)
-        case .remote: try runRemote([a.sqlValue]).rows.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue]).map(decode)
         }
     }
 
     func fetchAll<Value>(_ a: some SQLBindable, _ b: some SQLBindable, decode: (Row) -> Value) throws -> [Value] {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(a, b, decode: decode)
-        case .remote: try runRemote([a.sqlValue, b.sqlValue]).rows.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue, b.sqlValue]).map(decode)
         }
     }
 
@@ -252,7 +254,7 @@ struct Query {
     {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(a, b, c, decode: decode)
-        case .remote: try runRemote([a.sqlValue, b.sqlValue, c.sqlValue]).rows.map { decode(Row(values: $0)) }
+        case .remote: try runRemote([a.sqlValue, b.sqlValue, c.sqlValue]).map(decode)
         }
     }
 
@@ -263,7 +265,7 @@ struct Query {
         switch target {
         case .sqlite(let statement): try statement.fetchAll(a, b, c, d, decode: decode)
         case .remote:
-            try runRemote([a.sqlValue, b.sqlValue, c.sqlValue, d.sqlValue]).rows.map { decode(Row(values: $0)) }
+            try runRemote([a.sqlValue, b.sqlValue, c.sqlValue, d.sqlValue]).map(decode)
         }
     }
 

@@ -3,11 +3,12 @@
 /// SQLite it reads the statement's current row; on a server, the row's values as text
 /// (integers in decimal, booleans as `t`/`f` or 1/0).
 ///
-/// A `Row` is valid only inside that closure: the next step replaces its values.
+/// A `Row` is valid only inside that closure: the next step replaces its values (a server's
+/// cells live as long as their result, which the row holds).
 struct Row {
     private enum Source {
         case statement(Statement)
-        case values([String?])
+        case cells(any RemoteCells, row: Int, columnCount: Int32)
     }
 
     private let source: Source
@@ -16,8 +17,8 @@ struct Row {
         source = .statement(statement)
     }
 
-    init(values: [String?]) {
-        source = .values(values)
+    init(cells: any RemoteCells, row: Int, columnCount: Int32) {
+        source = .cells(cells, row: row, columnCount: columnCount)
     }
 
     // MARK: - By zero-based column index
@@ -26,7 +27,7 @@ struct Row {
     func int64(at index: Int32) -> Int64 {
         switch source {
         case .statement(let statement): statement.int64(at: index)
-        case .values(let values): Self.integer(values[Int(index)]) ?? 0
+        case .cells(let cells, let row, _): Self.integer(cells.bytes(row: row, column: Int(index))) ?? 0
         }
     }
 
@@ -34,7 +35,9 @@ struct Row {
     func optionalInt64(at index: Int32) -> Int64? {
         switch source {
         case .statement(let statement): statement.optionalInt64(at: index)
-        case .values(let values): Self.integer(values[Int(index)])
+        case .cells(let cells, let row, _):
+            cells.isNull(row: row, column: Int(index))
+                ? nil : Self.integer(cells.bytes(row: row, column: Int(index))) ?? 0
         }
     }
 
@@ -42,7 +45,8 @@ struct Row {
     func string(at index: Int32) -> String {
         switch source {
         case .statement(let statement): statement.string(at: index)
-        case .values(let values): values[Int(index)] ?? ""
+        case .cells(let cells, let row, _):
+            String(decoding: cells.bytes(row: row, column: Int(index)), as: UTF8.self)
         }
     }
 
@@ -50,7 +54,9 @@ struct Row {
     func optionalString(at index: Int32) -> String? {
         switch source {
         case .statement(let statement): statement.optionalString(at: index)
-        case .values(let values): values[Int(index)]
+        case .cells(let cells, let row, _):
+            cells.isNull(row: row, column: Int(index))
+                ? nil : String(decoding: cells.bytes(row: row, column: Int(index)), as: UTF8.self)
         }
     }
 
@@ -58,7 +64,7 @@ struct Row {
     func double(at index: Int32) -> Double {
         switch source {
         case .statement(let statement): statement.double(at: index)
-        case .values(let values): values[Int(index)].flatMap { Double($0) } ?? 0
+        case .cells: Double(string(at: index)) ?? 0
         }
     }
 
@@ -66,7 +72,7 @@ struct Row {
     var columnCount: Int32 {
         switch source {
         case .statement(let statement): statement.columnCount
-        case .values(let values): Int32(values.count)
+        case .cells(_, _, let columnCount): columnCount
         }
     }
 
@@ -74,7 +80,9 @@ struct Row {
     func text(at index: Int32, equals utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         switch source {
         case .statement(let statement): statement.text(at: index, equals: utf8)
-        case .values(let values): values[Int(index)].map { $0.utf8.elementsEqual(utf8) } ?? utf8.isEmpty
+        case .cells(let cells, let row, _):
+            !cells.isNull(row: row, column: Int(index))
+                && cells.bytes(row: row, column: Int(index)).elementsEqual(utf8)
         }
     }
 
@@ -82,19 +90,29 @@ struct Row {
     func appendText(at index: Int32, to bytes: inout [UInt8]) {
         switch source {
         case .statement(let statement): statement.appendText(at: index, to: &bytes)
-        case .values(let values): if let text = values[Int(index)] { bytes.append(contentsOf: text.utf8) }
+        case .cells(let cells, let row, _):
+            bytes.append(contentsOf: cells.bytes(row: row, column: Int(index)))
         }
     }
 
-    /// A server's integer text; a boolean reads as 1 or 0.
-    private static func integer(_ text: String?) -> Int64? {
-        guard let text else { return nil }
-        if let value = Int64(text) { return value }
-        switch text {
-        case "t", "true": return 1
-        case "f", "false": return 0
-        default: return Double(text).map { Int64($0) }
+    /// A server's integer text read in place (a boolean reads as 1 or 0; a decimal is cut to
+    /// its integer part); nil when the bytes are none of these.
+    private static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let first = bytes.first else { return nil }
+        if bytes.count == 1, first == UInt8(ascii: "t") { return 1 }
+        if bytes.count == 1, first == UInt8(ascii: "f") { return 0 }
+        var value: Int64 = 0
+        var index = first == UInt8(ascii: "-") ? 1 : 0
+        guard index < bytes.count else { return nil }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                return Double(String(decoding: bytes, as: UTF8.self)).map { Int64($0) }
+            }
+            value = value &* 10 &+ Int64(byte - UInt8(ascii: "0"))
+            index += 1
         }
+        return first == UInt8(ascii: "-") ? 0 &- value : value
     }
 
     // MARK: - By column of a column list

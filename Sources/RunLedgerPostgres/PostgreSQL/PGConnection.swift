@@ -53,7 +53,7 @@ public final class PGConnection {
     ///
     /// - Throws: ``PostgresError`` with the first failing statement's SQLSTATE.
     public func execute(_ sql: String) throws(PostgresError) {
-        _ = try check(PQexec(handle, sql), sql: sql)
+        PQclear(try check(PQexec(handle, sql), sql: sql))
     }
 
     /// Runs one statement with parameters (`$1`, `$2`...; nil sends NULL) and returns its rows.
@@ -68,6 +68,20 @@ public final class PGConnection {
     public func query(_ sql: String, _ parameters: [String?] = [], prepare: Bool = true) throws(PostgresError)
         -> PGResult
     {
+        let result = try run(sql, parameters, prepare: prepare)
+        defer { PQclear(result) }
+        return PGResult(result)
+    }
+
+    /// Runs one statement as ``query(_:_:prepare:)`` does and returns its result in place,
+    /// read cell by cell without a copy (for the ledger's store, whose reads of many rows
+    /// would otherwise make a String of every cell).
+    func rows(_ sql: String, _ parameters: [String?], prepare: Bool) throws(PostgresError) -> PGRows {
+        PGRows(try run(sql, parameters, prepare: prepare))
+    }
+
+    /// Runs a statement; the caller clears the result it returns.
+    private func run(_ sql: String, _ parameters: [String?], prepare: Bool) throws(PostgresError) -> OpaquePointer {
         let name = prepare ? try preparedName(of: sql, parameterCount: parameters.count) : nil
         let values = parameters.map { $0.flatMap { strdup($0) } }
         defer { for value in values { free(value) } }
@@ -106,21 +120,22 @@ public final class PGConnection {
     private func preparedName(of sql: String, parameterCount: Int) throws(PostgresError) -> String {
         if let name = prepared[sql] { return name }
         let name = "runledger_\(prepared.count + 1)"
-        _ = try check(PQprepare(handle, name, sql, Int32(parameterCount), nil), sql: sql)
+        PQclear(try check(PQprepare(handle, name, sql, Int32(parameterCount), nil), sql: sql))
         prepared[sql] = name
         return name
     }
 
-    /// Turns a result into rows, or its error into a ``PostgresError``; clears it either way.
-    private func check(_ result: OpaquePointer?, sql: String) throws(PostgresError) -> PGResult {
+    /// Returns a successful result, for the caller to clear; turns an error into a
+    /// ``PostgresError`` (and clears the result).
+    private func check(_ result: OpaquePointer?, sql: String) throws(PostgresError) -> OpaquePointer {
         guard let result else {
             throw PostgresError(sqlState: nil, message: Self.message(of: handle), sql: sql)
         }
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return PGResult(result)
+            return result
         default:
+            defer { PQclear(result) }
             func field(_ code: Int32) -> String? { PQresultErrorField(result, code).map { String(cString: $0) } }
             throw PostgresError(
                 sqlState: field(CLIBPQ_DIAG_SQLSTATE),

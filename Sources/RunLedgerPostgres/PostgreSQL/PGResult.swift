@@ -28,3 +28,44 @@ public struct PGResult: Sendable, Equatable {
     /// The first column of the first row, if there is one and it is not NULL.
     public var scalar: String? { rows.first?.first ?? nil }
 }
+
+/// A statement's result read in place: the one owner of a libpq result, cleared in `deinit`.
+/// Cells are read as bytes where libpq keeps them (text format), so that reading many rows
+/// makes no String of every cell.
+final class PGRows {
+    private let result: OpaquePointer
+    /// The number of rows, and of columns.
+    let rowCount: Int
+    let columnCount: Int
+    /// The column names, and each column's type OID.
+    let columns: [String]
+    let types: [UInt32]
+    /// The rows the command affected.
+    let affectedRows: Int
+
+    init(_ result: OpaquePointer) {
+        self.result = result
+        rowCount = Int(PQntuples(result))
+        columnCount = Int(PQnfields(result))
+        columns = (0..<Int32(columnCount)).map { String(cString: PQfname(result, $0)) }
+        types = (0..<Int32(columnCount)).map { UInt32(PQftype(result, $0)) }
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    deinit { PQclear(result) }
+
+    /// Whether the cell is NULL.
+    func isNull(row: Int, column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
+
+    /// The cell's text as bytes (empty for NULL), valid while this result is.
+    func bytes(row: Int, column: Int) -> UnsafeBufferPointer<UInt8> {
+        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        guard let value = PQgetvalue(result, Int32(row), Int32(column)) else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: length)
+    }
+}
+
+@available(*, unavailable)
+extension PGRows: Sendable {}
