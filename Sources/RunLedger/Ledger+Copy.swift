@@ -73,17 +73,7 @@ extension Ledger {
         while true {
             let page = try read { try Store(connection: $0).runRecords(after: after, limit: batchSize) }
             guard let last = page.last else { break }
-            let outcomes = try target.write { database in
-                let store = Store(connection: database)
-                return try page.map { record in
-                    do {
-                        return try store.write(record)
-                    } catch let error as any EngineError {
-                        throw Refusal.generic(error)
-                    }
-                }
-            }
-            for outcome in outcomes {
+            for outcome in try target.receive(page) {
                 switch outcome {
                 case .created(let written):
                     report.runs += 1
@@ -112,5 +102,20 @@ extension Ledger {
         report.limits = limits.count
         report.verification = try target.verify()
         return report
+    }
+
+    /// Writes runs read from another ledger into this one, in one transaction, through its
+    /// rules (`Store.write(_:)`); a refusal becomes its typed error.
+    func receive(_ records: [Store.RunRecord]) throws -> [Store.Transfer] {
+        try write { database in
+            let store = Store(connection: database)
+            return try records.map { record in
+                do {
+                    return try store.write(record)
+                } catch let error as any EngineError {
+                    throw Refusal.generic(error)
+                }
+            }
+        }
     }
 }

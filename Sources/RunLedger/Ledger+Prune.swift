@@ -67,16 +67,7 @@ extension Ledger {
                 let store = Store(connection: database)
                 return try chunk.compactMap { try store.runRecord(num: $0.num) }
             }
-            try archiveLedger.write { database in
-                let store = Store(connection: database)
-                for record in records {
-                    do {
-                        _ = try store.write(record)
-                    } catch let error as any EngineError {
-                        throw Refusal.generic(error)
-                    }
-                }
-            }
+            _ = try archiveLedger.receive(records)
         }
         return try write {
             try Store(connection: $0).prune(runs, terminalBefore: cutoff, archive: archive, actor: actor)

@@ -99,9 +99,8 @@ final class PostgresLedgerConnection: RemoteConnection {
         case .real(let real): String(real)
         case .text(let text): text
         case .blob(let bytes):
-            "\\x"
-                + bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-                .joined()
+            // bytea's hex input: \x and two digits per byte.
+            "\\x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         }
     }
 
