@@ -13,12 +13,7 @@ struct CopyTests {
 
     /// An empty PostgreSQL ledger in a schema of its own, dropped after `body`.
     func withPostgresTarget<T>(_ body: (Ledger) throws -> T) throws -> T {
-        let uri = try PGConnectionTests.serverURI()
-        let schema = "copy_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try PGConnection(uri)
-        try admin.execute("CREATE SCHEMA \(schema)")
-        defer { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
-        return try body(try Ledger(postgres: uri + "?options=-csearch_path%3D\(schema)"))
+        try withPostgresSchema { database in try body(try database.open(.init())) }
     }
 
     /// A source with what a copy must carry: a custom lifecycle in use, a retry chain within

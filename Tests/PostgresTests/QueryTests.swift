@@ -8,14 +8,11 @@ import Testing
 /// transaction; everything else refused before or by the server, the ledger unchanged.
 struct QueryTests {
     func withLedger(_ body: (Ledger) throws -> Void) throws {
-        let uri = try PGConnectionTests.serverURI()
-        let schema = "query_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try PGConnection(uri)
-        try admin.execute("CREATE SCHEMA \(schema)")
-        defer { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
-        let ledger = try Ledger(postgres: uri + "?options=-csearch_path%3D\(schema)")
-        try ledger.start(job: "etl", lifecycle: "prefect", id: "r1", at: Timestamp(rawValue: 1_000_000))
-        try body(ledger)
+        try withPostgresSchema { database in
+            let ledger = try database.open(.init())
+            try ledger.start(job: "etl", lifecycle: "prefect", id: "r1", at: Timestamp(rawValue: 1_000_000))
+            try body(ledger)
+        }
     }
 
     @Test func aReadingQueryReturnsTypedValues() throws {

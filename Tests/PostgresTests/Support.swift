@@ -57,3 +57,9 @@ func psql(_ sql: String, in schema: String, as user: String, input: String? = ni
             "-c", "SET search_path TO \(schema)", "-c", sql,
         ], input: input)
 }
+
+/// A schema of its own on the test server (TestSupport's `withTestDatabase`), dropped after
+/// `body`: `database.location` opens a ledger there.
+func withPostgresSchema<T>(_ body: (TestDatabase) throws -> T) throws -> T {
+    try withTemporaryDirectory { directory in try withTestDatabase(.postgres, in: directory, body) }
+}

@@ -9,15 +9,13 @@ import Testing
 struct VerifyRulesTests {
     /// A ledger with one run, in a schema of its own, and the owner's connection to it.
     func withLedger(_ body: (Ledger, PGConnection) throws -> Void) throws {
-        let uri = try PGConnectionTests.serverURI()
-        let schema = "verify_\(UInt32.random(in: 0...UInt32.max))"
-        let owner = try PGConnection(uri)
-        try owner.execute("CREATE SCHEMA \(schema)")
-        defer { try? owner.execute("DROP SCHEMA \(schema) CASCADE") }
-        let ledger = try Ledger(postgres: uri + "?options=-csearch_path%3D\(schema)")
-        try ledger.start(job: "etl", lifecycle: "prefect", id: "r1")
-        try owner.execute("SET search_path TO \(schema)")
-        try body(ledger, owner)
+        try withPostgresSchema { database in
+            let ledger = try database.open(.init())
+            try ledger.start(job: "etl", lifecycle: "prefect", id: "r1")
+            let owner = try PGConnection(try TestServer.uri())
+            try owner.execute("SET search_path TO \(try #require(database.schema))")
+            try body(ledger, owner)
+        }
     }
 
     @Test func aFreshLedgerIsClean() throws {
