@@ -225,3 +225,31 @@ private struct OpenLineageImporter {
         event.json["producer"]?.stringValue.map { String($0.prefix(200)) } ?? actor
     }
 }
+
+extension Ledger {
+    /// Receives OpenLineage RunEvents, each the JSON text of one event exactly as it was
+    /// sent (an HTTP body, a line of a file), in one transaction.
+    ///
+    /// - Returns: Per event, in order, its receipt; or, for a text that is not a RunEvent
+    ///   at all, ``LedgerError/invalidArgument(name:reason:)`` naming the field at fault
+    ///   (nothing is recorded for it).
+    /// - Throws: When the transaction fails as a whole (I/O, a lock held past the busy
+    ///   timeout): nothing was recorded.
+    public func receiveOpenLineage(_ events: [String], at receivedAt: Timestamp? = nil) throws -> [Result<
+        OpenLineageReceipt, LedgerError
+    >] {
+        // Interim: one import per event, until the intake table lands.
+        try events.map { text in
+            let report = try importOpenLineage(text)
+            let json = JSONValue(parsing: text)
+            let runID = json?["run"]?["runId"]?.stringValue?.lowercased() ?? ""
+            if let refusal = report.refused.first {
+                return .failure(.invalidArgument(name: "event", reason: refusal.reason))
+            }
+            return .success(
+                OpenLineageReceipt(
+                    runID: runID, eventType: json?["eventType"]?.stringValue,
+                    effect: report.applied > 0 ? .applied : .repeated))
+        }
+    }
+}
