@@ -47,11 +47,14 @@ let package = Package(
         // The PostgreSQL engine: a libpq client (PostgreSQL/) and `Ledger(postgres:)`, the same
         // ledger in a PostgreSQL database. Only programs that open PostgreSQL ledgers link it.
         .target(name: "RunLedgerPostgres", dependencies: ["RunLedger", "CLibPQ"], plugins: ["MigrationsPlugin"]),
+        // Results as tables, JSON and CSV: what the CLI prints and the server returns.
+        .target(name: "RunLedgerOutput", dependencies: ["RunLedger"]),
         .executableTarget(
             name: "RunLedgerCLI",
             dependencies: [
                 "RunLedger",
                 "RunLedgerPostgres",
+                "RunLedgerOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

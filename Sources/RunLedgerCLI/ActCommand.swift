@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct ActCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunLedger
+import RunLedgerOutput
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

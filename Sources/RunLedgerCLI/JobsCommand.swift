@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

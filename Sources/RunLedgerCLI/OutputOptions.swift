@@ -1,4 +1,5 @@
 import ArgumentParser
+import RunLedgerOutput
 
 /// The `--format` option of commands that print data.
 struct OutputOptions: ParsableArguments {

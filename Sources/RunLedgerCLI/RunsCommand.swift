@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

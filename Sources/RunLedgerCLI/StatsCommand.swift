@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

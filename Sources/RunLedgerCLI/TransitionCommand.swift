@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerOutput
 
 struct TransitionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import RunLedger
 
 /// Lifecycles as tables.
-enum LifecycleRows {
-    static func list(_ lifecycles: [Lifecycle]) -> Table {
+package enum LifecycleRows {
+    package static func list(_ lifecycles: [Lifecycle]) -> Table {
         var table = Table(columns: [
             .init("name"), .init("is_builtin", title: "BUILTIN"), .init("states"), .init("transitions"),
             .init("actions"), .init("description"),
@@ -18,7 +18,7 @@ enum LifecycleRows {
         return table
     }
 
-    static func states(_ lifecycle: Lifecycle) -> Table {
+    package static func states(_ lifecycle: Lifecycle) -> Table {
         var table = Table(columns: [
             .init("state"), .init("canonical_type", title: "TYPE"), .init("is_terminal", title: "TERMINAL"),
             .init("is_initial", title: "INITIAL"), .init("description"),
@@ -32,7 +32,7 @@ enum LifecycleRows {
         return table
     }
 
-    static func transitions(_ lifecycle: Lifecycle) -> Table {
+    package static func transitions(_ lifecycle: Lifecycle) -> Table {
         var table = Table(columns: [
             .init("lifecycle"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"), .init("action"),
             .init("description"),
@@ -46,7 +46,7 @@ enum LifecycleRows {
         return table
     }
 
-    static func detail(_ lifecycle: Lifecycle) -> Table {
+    package static func detail(_ lifecycle: Lifecycle) -> Table {
         Table(
             columns: [.init("name"), .init("description"), .init("is_builtin"), .init("states"), .init("transitions")],
             rows: [

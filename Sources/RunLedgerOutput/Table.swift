@@ -1,7 +1,7 @@
 import RunLedger
 
 /// One value of a result, typed so that each format renders it its own way.
-enum Cell: Equatable {
+package enum Cell: Equatable, Sendable {
     case text(String)
     case integer(Int64)
     case number(Double)
@@ -16,40 +16,45 @@ enum Cell: Equatable {
     case nested(Table)
     case null
 
-    init(_ text: String?) { self = text.map(Cell.text) ?? .null }
-    init(_ time: Timestamp?) { self = time.map(Cell.time) ?? .null }
-    init(seconds: Double?) { self = seconds.map(Cell.seconds) ?? .null }
-    init(json: String?) { self = json.map(Cell.json) ?? .null }
+    package init(_ text: String?) { self = text.map(Cell.text) ?? .null }
+    package init(_ time: Timestamp?) { self = time.map(Cell.time) ?? .null }
+    package init(seconds: Double?) { self = seconds.map(Cell.seconds) ?? .null }
+    package init(json: String?) { self = json.map(Cell.json) ?? .null }
 }
 
 /// A neutral result: named columns and rows of cells, rendered by a formatter.
-struct Table: Equatable {
+package struct Table: Equatable, Sendable {
     /// A column: its key (snake_case, as JSON and CSV name it) and its table heading.
-    struct Column: Equatable {
-        let key: String
-        let title: String
+    package struct Column: Equatable, Sendable {
+        package let key: String
+        package let title: String
 
-        init(_ key: String, title: String? = nil) {
+        package init(_ key: String, title: String? = nil) {
             self.key = key
             self.title = title ?? key.uppercased()
         }
     }
 
-    var columns: [Column]
-    var rows: [[Cell]] = []
+    package var columns: [Column]
+    package var rows: [[Cell]]
 
-    mutating func append(_ row: [Cell]) {
+    package init(columns: [Column], rows: [[Cell]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    package mutating func append(_ row: [Cell]) {
         precondition(row.count == columns.count, "A row has \(row.count) cells for \(columns.count) columns.")
         rows.append(row)
     }
 }
 
 /// The formats data can be printed in.
-enum OutputFormat: String, CaseIterable {
+package enum OutputFormat: String, CaseIterable, Sendable {
     case table, json, csv
 
     /// Renders a table in this format, ending with a newline.
-    func render(_ table: Table) -> String {
+    package func render(_ table: Table) -> String {
         switch self {
         case .table: TableFormatter.render(table)
         case .json: JSONFormatter.render(table)

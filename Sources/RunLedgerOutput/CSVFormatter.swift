@@ -3,8 +3,8 @@ import RunLedger
 /// Renders a `Table` as CSV (RFC 4180): a header row of keys, CRLF line ends, fields quoted
 /// when they hold a comma, a quote or a line break; times as ISO-8601, durations in seconds,
 /// NULL as an empty field.
-enum CSVFormatter {
-    static func render(_ table: Table) -> String {
+package enum CSVFormatter {
+    package static func render(_ table: Table) -> String {
         var output = table.columns.map { field($0.key) }.joined(separator: ",") + "\r\n"
         for row in table.rows {
             output += row.map { field(text($0)) }.joined(separator: ",") + "\r\n"

@@ -5,8 +5,8 @@ import RunLedger
 /// Both mark where runs start (from `[*]` / a point) and which states are terminal (to `[*]`
 /// / a double border), label action edges with their action, and color states by canonical
 /// type.
-enum Diagrams {
-    static func mermaid(_ lifecycle: Lifecycle) -> String {
+package enum Diagrams {
+    package static func mermaid(_ lifecycle: Lifecycle) -> String {
         let ids = identifiers(lifecycle)
         var lines = ["---", "title: \(lifecycle.name)", "---", "stateDiagram-v2"]
         for state in lifecycle.states {
@@ -31,7 +31,7 @@ enum Diagrams {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func dot(_ lifecycle: Lifecycle) -> String {
+    package static func dot(_ lifecycle: Lifecycle) -> String {
         var lines = [
             "digraph \(dotQuote(lifecycle.name)) {",
             "    rankdir=LR;",

@@ -1,8 +1,8 @@
 import RunLedger
 
 /// Stats as tables.
-enum StatsRows {
-    static func groups(_ stats: [RunStats], key: String, nested: Bool) -> Table {
+package enum StatsRows {
+    package static func groups(_ stats: [RunStats], key: String, nested: Bool) -> Table {
         var columns: [Table.Column] = [.init(key), .init("runs"), .init("active")]
         columns += CanonicalType.allCases.map { Table.Column($0.rawValue.lowercased()) }
         columns += [
@@ -24,7 +24,7 @@ enum StatsRows {
         return table
     }
 
-    static func states(_ stats: [RunStats], key requestedKey: String?) -> Table {
+    package static func states(_ stats: [RunStats], key requestedKey: String?) -> Table {
         // Grouped by lifecycle, the group is the lifecycle column already.
         let key = requestedKey == "lifecycle" ? nil : requestedKey
         var columns: [Table.Column] = []

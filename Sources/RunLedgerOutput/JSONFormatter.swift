@@ -2,8 +2,8 @@ import RunLedger
 
 /// Renders a `Table` as JSON: an array of objects with snake_case keys in sorted order,
 /// times as ISO-8601 UTC strings, durations as numbers of seconds.
-enum JSONFormatter {
-    static func render(_ table: Table) -> String {
+package enum JSONFormatter {
+    package static func render(_ table: Table) -> String {
         let keys = table.columns.map(\.key)
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         var output = "["
@@ -18,7 +18,7 @@ enum JSONFormatter {
     }
 
     /// A nested table on one line: `[{"a": 1}, {"a": 2}]`.
-    static func inline(_ table: Table) -> String {
+    package static func inline(_ table: Table) -> String {
         let keys = table.columns.map(\.key)
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         let objects = table.rows.map { row in
@@ -27,7 +27,7 @@ enum JSONFormatter {
         return "[" + objects.joined(separator: ", ") + "]"
     }
 
-    static func value(_ cell: Cell) -> String {
+    package static func value(_ cell: Cell) -> String {
         switch cell {
         case .text(let text): quote(text)
         case .integer(let value): String(value)
@@ -41,7 +41,7 @@ enum JSONFormatter {
     }
 
     /// A JSON string literal (RFC 8259), as the library writes one.
-    static func quote(_ text: String) -> String {
+    package static func quote(_ text: String) -> String {
         JSONValue.string(text).text
     }
 }

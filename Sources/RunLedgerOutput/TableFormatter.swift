@@ -2,8 +2,8 @@ import RunLedger
 
 /// Renders a `Table` for people: aligned columns under a heading, times in ISO-8601 UTC,
 /// durations as short spans (`850ms`, `4.2s`, `3m07s`, `2h05m`, `3d04h`), NULL as `-`.
-enum TableFormatter {
-    static func render(_ table: Table) -> String {
+package enum TableFormatter {
+    package static func render(_ table: Table) -> String {
         let cells = table.rows.map { $0.map(text) }
         var widths = table.columns.map { $0.title.count }
         for row in cells {
@@ -23,7 +23,7 @@ enum TableFormatter {
         return text + "\n"
     }
 
-    static func text(_ cell: Cell) -> String {
+    package static func text(_ cell: Cell) -> String {
         switch cell {
         case .text(let text), .json(let text): escapeControls(text)
         case .integer(let value): String(value)
@@ -37,7 +37,7 @@ enum TableFormatter {
     }
 
     /// A duration as a short span.
-    static func span(_ seconds: Double) -> String {
+    package static func span(_ seconds: Double) -> String {
         let sign = seconds < 0 ? "-" : ""
         let value = abs(seconds)
         if value < 1 { return sign + "\(Int((value * 1000).rounded()))ms" }
@@ -51,7 +51,7 @@ enum TableFormatter {
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// A number without a useless ".0".
-    static func formatNumber(_ value: Double) -> String {
+    package static func formatNumber(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }

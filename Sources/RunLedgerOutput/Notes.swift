@@ -1,6 +1,6 @@
 import Foundation
 
 /// A remark for the person at the terminal, not data: goes to stderr.
-func printNote(_ text: String) {
+package func printNote(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -1,15 +1,15 @@
 import RunLedger
 
 /// Runs as table rows.
-enum RunRows {
-    static let columns: [Table.Column] = [
+package enum RunRows {
+    package static let columns: [Table.Column] = [
         .init("id"), .init("job"), .init("lifecycle"), .init("state"), .init("canonical_type", title: "TYPE"),
         .init("is_terminal", title: "TERMINAL"), .init("outcome"), .init("attempt"),
         .init("parent_id", title: "PARENT"),
         .init("created_at", title: "CREATED"), .init("updated_at", title: "UPDATED"), .init("ended_at", title: "ENDED"),
     ]
 
-    static func table(_ runs: [Run]) -> Table {
+    package static func table(_ runs: [Run]) -> Table {
         Table(
             columns: columns,
             rows: runs.map { run in
@@ -24,16 +24,16 @@ enum RunRows {
 }
 
 /// State changes as table rows.
-enum ChangeRows {
+package enum ChangeRows {
     /// The columns of a timeline.
-    static let timelineColumns: [Table.Column] = [
+    package static let timelineColumns: [Table.Column] = [
         .init("seq"), .init("at"), .init("from_state", title: "FROM"), .init("to_state", title: "TO"),
         .init("canonical_type", title: "TYPE"), .init("previous_state_seconds", title: "AFTER"),
         .init("outcome"), .init("action"), .init("actor"), .init("reason"), .init("meta"),
     ]
 
     /// A whole timeline: each change with its canonical type and the time spent before it.
-    static func timeline(_ timeline: RunTimeline) -> Table {
+    package static func timeline(_ timeline: RunTimeline) -> Table {
         var table = Table(columns: timelineColumns)
         for (index, change) in timeline.changes.enumerated() {
             table.append(
@@ -45,7 +45,8 @@ enum ChangeRows {
     }
 
     /// One change as a timeline row.
-    static func row(_ change: StateChange, canonicalType: CanonicalType?, secondsInPrevious: Double?) -> [Cell] {
+    package static func row(_ change: StateChange, canonicalType: CanonicalType?, secondsInPrevious: Double?) -> [Cell]
+    {
         [
             .integer(change.seq), .time(change.at), Cell(change.from), .text(change.to), Cell(canonicalType?.rawValue),
             Cell(seconds: secondsInPrevious), Cell(change.outcome), Cell(change.action), Cell(change.actor),
@@ -54,7 +55,7 @@ enum ChangeRows {
     }
 
     /// Changes of any runs, as rows.
-    static func changes(_ changes: [StateChange]) -> Table {
+    package static func changes(_ changes: [StateChange]) -> Table {
         Table(
             columns: [
                 .init("seq"), .init("run_id"), .init("from_state"), .init("to_state"), .init("at"), .init("action"),
@@ -69,7 +70,7 @@ enum ChangeRows {
     }
 
     /// One change just recorded: a line for people, a row for JSON and CSV.
-    static func render(_ change: StateChange, format: OutputFormat) -> String {
+    package static func render(_ change: StateChange, format: OutputFormat) -> String {
         if format == .table {
             let action = change.action.map { " by \($0)" } ?? ""
             let outcome = change.outcome.map { " [\($0)]" } ?? ""
