@@ -14,7 +14,14 @@ let package = Package(
         .executable(name: "ledger-bench-pq", targets: ["LedgerBenchPQ"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only RunLedgerServer (and so the CLI) links these: a program that links RunLedger builds neither.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
         // Debian's libsqlite3-dev: <sqlite3.h> from /usr/include, -lsqlite3 from sqlite3.pc.
@@ -49,12 +56,28 @@ let package = Package(
         .target(name: "RunLedgerPostgres", dependencies: ["RunLedger", "CLibPQ"], plugins: ["MigrationsPlugin"]),
         // Results as tables, JSON and CSV: what the CLI prints and the server returns.
         .target(name: "RunLedgerOutput", dependencies: ["RunLedger"]),
+        // `runledger serve`: OpenLineage intake over HTTP (Marquez's POST /api/v1/lineage) and
+        // the runs as JSON, on Hummingbird. Only the CLI links it.
+        .target(
+            name: "RunLedgerServer",
+            dependencies: [
+                "RunLedger",
+                "RunLedgerOutput",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "RunLedgerCLI",
             dependencies: [
                 "RunLedger",
                 "RunLedgerPostgres",
                 "RunLedgerOutput",
+                "RunLedgerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

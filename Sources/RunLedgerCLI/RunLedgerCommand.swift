@@ -48,7 +48,7 @@ struct RunLedgerCommand: ParsableCommand {
                     CopyCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.
-            CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self]),
+            CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self, ServeCommand.self]),
         ]
     )
 

@@ -77,6 +77,7 @@ struct RootHelpTests {
         EXCHANGE SUBCOMMANDS:
           import                  Import run events from another system.
           export                  Export runs as another system's events.
+          serve                   Take OpenLineage events over HTTP, as Marquez does.
 
           See 'runledger help <subcommand>' for detailed help.
 
