@@ -16,7 +16,10 @@ CREATE FUNCTION public.companions_before_insert() RETURNS trigger
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    what text := CASE TG_TABLE_NAME WHEN 'run_annotations' THEN 'annotation' ELSE 'prune record' END;
+    what text := CASE TG_TABLE_NAME
+        WHEN 'run_annotations' THEN 'annotation'
+        WHEN 'openlineage_events' THEN 'received event'
+        ELSE 'prune record' END;
     sequence_name text := TG_TABLE_NAME || '_id_seq';
     highest bigint;
 BEGIN
@@ -69,6 +72,7 @@ DECLARE
         WHEN 'state_changes' THEN 'state_history rows'
         WHEN 'run_dependencies' THEN 'dependencies'
         WHEN 'run_annotations' THEN 'annotations'
+        WHEN 'openlineage_events' THEN 'received events'
         ELSE 'prune records' END;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
@@ -352,7 +356,7 @@ BEGIN
 
     EXECUTE format(
         'GRANT INSERT ON %1$I.runs, %1$I.state_changes, %1$I.state_history, %1$I.run_dependencies, '
-        || '%1$I.run_annotations, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
+        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
@@ -384,6 +388,7 @@ CREATE FUNCTION public.runs_after_delete() RETURNS trigger
     AS $$
 BEGIN
     DELETE FROM run_annotations WHERE run_id = OLD.id;
+    DELETE FROM openlineage_events WHERE run_id = OLD.id;
     RETURN NULL;
 END $$;
 
@@ -971,6 +976,34 @@ CREATE TABLE public.lifecycles (
     CONSTRAINT lifecycles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
+CREATE TABLE public.openlineage_events (
+    id bigint NOT NULL,
+    received_at bigint NOT NULL,
+    sha256 text NOT NULL,
+    run_id text NOT NULL,
+    event_type text,
+    event_time bigint NOT NULL,
+    job text NOT NULL,
+    effect text NOT NULL,
+    note text,
+    event text NOT NULL,
+    CONSTRAINT openlineage_events_check CHECK (((effect <> 'noted'::text) OR (note IS NOT NULL))),
+    CONSTRAINT openlineage_events_effect_check CHECK ((effect = ANY (ARRAY['applied'::text, 'noted'::text, 'known'::text]))),
+    CONSTRAINT openlineage_events_event_check CHECK (public.json_valid(event)),
+    CONSTRAINT openlineage_events_job_check CHECK (((length(job) >= 1) AND (length(job) <= 200))),
+    CONSTRAINT openlineage_events_run_id_check CHECK (((length(run_id) >= 1) AND (length(run_id) <= 200))),
+    CONSTRAINT openlineage_events_sha256_check CHECK ((length(sha256) = 64))
+);
+
+CREATE SEQUENCE public.openlineage_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.openlineage_events_id_seq OWNED BY public.openlineage_events.id;
+
 CREATE TABLE public.prunes (
     id bigint NOT NULL,
     before_at bigint NOT NULL,
@@ -1178,6 +1211,12 @@ ALTER TABLE ONLY public.lifecycle_states
 ALTER TABLE ONLY public.lifecycles
     ADD CONSTRAINT lifecycles_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.openlineage_events
+    ADD CONSTRAINT openlineage_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.openlineage_events
+    ADD CONSTRAINT openlineage_events_sha256_key UNIQUE (sha256);
+
 ALTER TABLE ONLY public.prunes
     ADD CONSTRAINT prunes_pkey PRIMARY KEY (id);
 
@@ -1205,6 +1244,8 @@ ALTER TABLE ONLY public.stats_state_durations
 CREATE UNIQUE INDEX lifecycle_transitions_by_edge ON public.lifecycle_transitions USING btree (lifecycle, from_state, to_state, COALESCE(action, ''::text));
 
 CREATE INDEX lifecycle_transitions_lookup ON public.lifecycle_transitions USING btree (lifecycle, from_state, to_state, action);
+
+CREATE INDEX openlineage_events_by_run ON public.openlineage_events USING btree (run_id, id);
 
 CREATE INDEX run_annotations_by_run ON public.run_annotations USING btree (run_id, id);
 
@@ -1247,6 +1288,12 @@ CREATE TRIGGER lifecycle_transitions_before_truncate BEFORE TRUNCATE ON public.l
 CREATE TRIGGER lifecycles_before_change BEFORE INSERT OR DELETE OR UPDATE ON public.lifecycles FOR EACH ROW EXECUTE FUNCTION public.lifecycles_check();
 
 CREATE TRIGGER lifecycles_before_truncate BEFORE TRUNCATE ON public.lifecycles FOR EACH STATEMENT EXECUTE FUNCTION public.lifecycles_refuse_truncate();
+
+CREATE TRIGGER openlineage_events_before_change BEFORE DELETE OR UPDATE ON public.openlineage_events FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER openlineage_events_before_insert BEFORE INSERT ON public.openlineage_events FOR EACH ROW EXECUTE FUNCTION public.companions_before_insert();
+
+CREATE TRIGGER openlineage_events_before_truncate BEFORE TRUNCATE ON public.openlineage_events FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
 CREATE TRIGGER prunes_before_change BEFORE DELETE OR UPDATE ON public.prunes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 

@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 1, checksum bd4f31417759bd3510c5ce5712405a31906c3f847f66dfb503e0f9440077d5a2.
+-- Rules version 2, checksum 682a1ac42a27a91215534d6a93f86f224e28c41e74616f7d1cb1f3524656e718.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -437,6 +437,7 @@ BEGIN
     DELETE FROM state_changes WHERE run_num = OLD.num;
     DELETE FROM run_dependencies WHERE run_id = OLD.id;
     DELETE FROM run_annotations WHERE run_id = OLD.id;
+    DELETE FROM openlineage_events WHERE run_id = OLD.id;
 END;
 
 -- ----------------------------------------------------------------------------------------------
@@ -630,6 +631,46 @@ CREATE TRIGGER run_annotations_before_delete BEFORE DELETE ON run_annotations
 WHEN EXISTS (SELECT 1 FROM runs WHERE id = OLD.run_id)
 BEGIN
     SELECT RAISE(ABORT, 'runledger:append_only: annotations leave only with their run');
+END;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE openlineage_events (
+    id          INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,  -- when the ledger received it (microseconds since the epoch, UTC)
+    sha256      TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),  -- of the event as JSON with sorted keys, no spaces
+    run_id      TEXT NOT NULL CHECK (length(run_id) BETWEEN 1 AND 200),  -- the run it is about (runs.id)
+    event_type  TEXT,              -- its eventType as sent; NULL when it has none
+    event_time  INTEGER NOT NULL,  -- its eventTime (microseconds, UTC; a time without a zone is read as UTC)
+    job         TEXT NOT NULL CHECK (length(job) BETWEEN 1 AND 200),  -- job.namespace '/' job.name
+    effect      TEXT NOT NULL CHECK (effect IN ('applied', 'noted', 'known')),
+        -- applied: it started or moved its run, or (an OTHER) was recorded as an annotation;
+        -- noted: it could not move its run and is an annotation on it (note says why);
+        -- known: the change it describes was already in the history
+    note        TEXT CHECK (effect <> 'noted' OR note IS NOT NULL),
+    event       TEXT NOT NULL CHECK (json_valid(event))  -- the event, as received
+) STRICT;
+CREATE INDEX openlineage_events_by_run ON openlineage_events (run_id, id);
+
+-- openlineage_events: what each event fires
+--   BEFORE INSERT      openlineage_events_before_insert: history_order
+--   BEFORE UPDATE      openlineage_events_before_update: append_only
+--   BEFORE DELETE      openlineage_events_before_delete: append_only
+
+CREATE TRIGGER openlineage_events_before_insert BEFORE INSERT ON openlineage_events
+WHEN NEW.id IS NOT NULL AND NEW.id <> -1 AND NEW.id <= (SELECT ifnull(max(id), 0) FROM openlineage_events)
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:history_order: a new received event must come after every other');
+END;
+
+CREATE TRIGGER openlineage_events_before_update BEFORE UPDATE ON openlineage_events
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:append_only: received events cannot be changed');
+END;
+
+CREATE TRIGGER openlineage_events_before_delete BEFORE DELETE ON openlineage_events
+WHEN EXISTS (SELECT 1 FROM runs WHERE id = OLD.run_id)
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:append_only: received events leave only with their run');
 END;
 
 -- ----------------------------------------------------------------------------------------------

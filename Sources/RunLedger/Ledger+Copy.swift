@@ -6,8 +6,8 @@ public struct CopyReport: Sendable, Hashable {
     public var extended: Int
     /// Runs that were in the target whole already.
     public var unchanged: Int
-    /// History rows and annotations written (rows the target's rules wrote themselves, as
-    /// the source's did, are not counted).
+    /// History rows, annotations and received OpenLineage events written (rows the target's
+    /// rules wrote themselves, as the source's did, are not counted).
     public var written: Int
     /// Lifecycles defined in the target (the built-in ones are there already).
     public var lifecycles: Int

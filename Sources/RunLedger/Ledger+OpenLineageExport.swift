@@ -102,7 +102,10 @@ private struct OpenLineageExporter {
             facets["runledger"] = .object(native)
         }
         var event = base(type: eventType(for: change, index: index), at: change.at, facets: facets)
-        for field in ["inputs", "outputs"] { if let value = changeMeta?[field] { event[field] = value } }
+        for field in ["inputs", "outputs"] {
+            // A run's first event keeps its datasets in the run's metadata.
+            if let value = changeMeta?[field] ?? (index == 0 ? openLineageMeta?[field] : nil) { event[field] = value }
+        }
         return .object(event)
     }
 

@@ -18,11 +18,15 @@ public struct OpenLineageEvent: Sendable, Hashable {
         case other = "OTHER"
     }
 
-    /// The event's type.
+    /// The event's type: ``EventType/other`` also for an event with no `eventType` (the spec
+    /// makes it optional) or one the spec does not define (see ``sentEventType``).
     public var eventType: EventType
-    /// When it happened.
+    /// The `eventType` as sent: nil when the event has none.
+    public var sentEventType: String?
+    /// When it happened: `eventTime`, with any offset or `Z`; a time without a zone, as
+    /// older Python clients write it, is read as UTC.
     public var eventTime: Timestamp
-    /// `run.runId`.
+    /// `run.runId` (lower-cased when it is a UUID).
     public var runID: String
     /// `job.namespace`.
     public var namespace: String
@@ -34,19 +38,20 @@ public struct OpenLineageEvent: Sendable, Hashable {
     /// The run's facets (`run.facets`), if any.
     public var runFacets: [String: JSONValue] { json["run"]?["facets"]?.objectValue ?? [:] }
 
-    /// Checks a parsed event; the error names the field at fault.
+    /// The ledger job of the event: `namespace/name`.
+    public var job: String { "\(namespace)/\(name)" }
+
+    /// Whether the `eventType` sent is one the spec defines (or none, an OTHER).
+    public var isKnownEventType: Bool { sentEventType.map { EventType(rawValue: $0) != nil } ?? true }
+
+    /// Checks a parsed event. Only what makes it no RunEvent at all is refused: not an
+    /// object, no `eventTime` (or one that is not an ISO-8601 date-time), no `run.runId`, no
+    /// `job.namespace` or `job.name`; the error names the field.
     ///
     /// - Throws: ``LedgerError/invalidArgument(name:reason:)`` naming the field.
     public init(_ json: JSONValue) throws {
         guard json.objectValue != nil else {
             throw LedgerError.invalidArgument(name: "event", reason: "it is not a JSON object")
-        }
-        guard let type = json["eventType"] else {
-            throw LedgerError.invalidArgument(name: "eventType", reason: "it is missing")
-        }
-        guard let text = type.stringValue, let eventType = EventType(rawValue: text) else {
-            let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-            throw LedgerError.invalidArgument(name: "eventType", reason: "\(type.text) is not one of \(known)")
         }
         guard let timeText = json["eventTime"]?.stringValue else {
             throw LedgerError.invalidArgument(name: "eventTime", reason: "it is missing or not a string")
@@ -57,21 +62,34 @@ public struct OpenLineageEvent: Sendable, Hashable {
         guard let runID = json["run"]?["runId"]?.stringValue else {
             throw LedgerError.invalidArgument(name: "run.runId", reason: "it is missing or not a string")
         }
-        guard Self.isUUID(runID) else {
-            throw LedgerError.invalidArgument(name: "run.runId", reason: "\(runID) is not a UUID")
-        }
+        try Self.check(runID, field: "run.runId")
         guard let namespace = json["job"]?["namespace"]?.stringValue, !namespace.isEmpty else {
             throw LedgerError.invalidArgument(name: "job.namespace", reason: "it is missing or empty")
         }
         guard let name = json["job"]?["name"]?.stringValue, !name.isEmpty else {
             throw LedgerError.invalidArgument(name: "job.name", reason: "it is missing or empty")
         }
-        self.eventType = eventType
+        try Self.check("\(namespace)/\(name)", field: "job.name")
+        let type = json["eventType"]
+        if let type, type != .null, type.stringValue == nil {
+            throw LedgerError.invalidArgument(name: "eventType", reason: "\(type.text) is not a string")
+        }
+        self.sentEventType = type?.stringValue
+        self.eventType = type?.stringValue.flatMap(EventType.init(rawValue:)) ?? .other
         self.eventTime = time
-        self.runID = runID.lowercased()
+        self.runID = Self.isUUID(runID) ? runID.lowercased() : runID
         self.namespace = namespace
         self.name = name
         self.json = json
+    }
+
+    /// A name the ledger can record: the run id, the job (`namespace/name`).
+    private static func check(_ value: String, field: String) throws {
+        do {
+            try Validate.name(value, as: field)
+        } catch LedgerError.invalidArgument(_, let reason) {
+            throw LedgerError.invalidArgument(name: field, reason: reason)
+        }
     }
 
     /// Whether `text` is a UUID in its 8-4-4-4-12 hex form.

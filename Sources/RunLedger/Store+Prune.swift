@@ -158,5 +158,14 @@ private struct Pruner {
             SELECT run_id, at, kind, actor, reason, meta FROM main.run_annotations WHERE run_id = ? ORDER BY id
             """
         ).execute(run.id)
+        try connection.cached(
+            """
+            INSERT INTO archive.openlineage_events (received_at, sha256, run_id, event_type, event_time, job, effect,
+                                                    note, event)
+            SELECT received_at, sha256, run_id, event_type, event_time, job, effect, note, event
+            FROM main.openlineage_events WHERE run_id = ? ORDER BY id
+            ON CONFLICT (sha256) DO NOTHING
+            """
+        ).execute(run.id)
     }
 }

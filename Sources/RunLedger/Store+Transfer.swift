@@ -2,7 +2,8 @@
 /// server): reading runs whole from one store, and writing each into another through that
 /// store's own rules, with the inserts a client would make.
 extension Store {
-    /// A run as it moves: the run row, its history in order, its upstreams and annotations.
+    /// A run as it moves: the run row, its history in order, its upstreams, annotations and
+    /// the OpenLineage events received for it.
     struct RunRecord {
         let run: Run
         /// The run's key in the store it was read from.
@@ -10,6 +11,7 @@ extension Store {
         let history: [StateChange]
         let upstreams: [String]
         let annotations: [Annotation]
+        let receivedEvents: [ReceivedEvent]
     }
 
     /// The runs recorded after key `num`, in the order they were recorded, at most `limit`,
@@ -38,7 +40,7 @@ extension Store {
                 upstreams: try connection.cached(
                     "SELECT upstream_id FROM run_dependencies WHERE run_id = ? ORDER BY upstream_id"
                 ).fetchAll(run.id) { $0.string(at: 0) },
-                annotations: try annotations(of: run.id))
+                annotations: try annotations(of: run.id), receivedEvents: try receivedEvents(of: run.id))
         }
     }
 
@@ -61,7 +63,7 @@ extension Store {
     /// Writes `record` into this store through its rules: the run in its first state, then
     /// each later change as recorded (times, actors, reasons, outcomes, request keys), its
     /// upstreams right after the run (as `start` records them), its heartbeat, its
-    /// annotations. A run already here must have a history that begins like the record's;
+    /// annotations, the OpenLineage events received for it. A run already here must have a history that begins like the record's;
     /// its missing rows are added, so a copy that stopped half-way can be run again. Rows
     /// the rules write themselves (a skip at a job's limit, a release or cancel passed on by
     /// an upstream's end) are recognized, not written twice.
@@ -117,6 +119,14 @@ extension Store {
             _ = try insertAnnotation(
                 runID: run.id, kind: annotation.kind, at: annotation.at, actor: annotation.actor,
                 reason: annotation.reason, metadata: annotation.metadata)
+            written += 1
+        }
+        for event in record.receivedEvents where try !receivedEventExists(sha256: event.sha256) {
+            _ = try insertReceivedEvent(
+                receivedAt: event.receivedAt, sha256: event.sha256, runID: event.runID, eventType: event.eventType,
+                eventTime: event.eventTime, job: event.job,
+                effect: OpenLineageReceipt.Effect(rawValue: event.effect) ?? .applied, note: event.note,
+                event: event.event)
             written += 1
         }
         if created { return .created(written: written) }

@@ -87,16 +87,18 @@ struct OpenLineageTests {
 
                 let first = try runledger(
                     ["--db", path, "import", "openlineage", events, "--format", "json"], in: directory)
-                #expect(first.status == 65, "\(first)")  // the RUNNING after ABORT is refused
+                // The RUNNING after ABORT is kept, not applied: an annotation on its run.
+                #expect(first.status == 0, "\(first)")
                 let summary = try #require(try jsonObjects(first.stdout).first)
                 #expect(
                     summary["read"] as? Int == 10 && summary["applied"] as? Int == 9
                         && summary["duplicates"] as? Int == 0)
-                let refused = try #require(summary["refused"] as? [[String: Any]])
+                #expect((summary["refused"] as? [[String: Any]])?.isEmpty == true)
+                let noted = try #require(summary["noted"] as? [[String: Any]])
                 #expect(
-                    refused.count == 1
-                        && (refused[0]["reason"] as? String)?.contains("cannot go from ABORT to RUNNING") == true)
-                #expect(first.stderr == "Error: 1 of 10 events were refused; nothing was recorded for them.\n")
+                    noted.count == 1 && noted[0]["run_id"] as? String == ids["aborted"]
+                        && (noted[0]["reason"] as? String)?.hasPrefix("the run had ended: ABORT at ") == true)
+                #expect(first.stderr == "")
 
                 let ledger = try database.open(.init(mode: .readOnly))
                 let done = try #require(ids["done"])
@@ -115,20 +117,25 @@ struct OpenLineageTests {
                 #expect(complete["openlineage"]?["outputs"] != nil)
                 #expect(try ledger.annotations(of: done).map(\.kind) == ["OTHER"])
                 #expect(try ledger.run(id: try #require(ids["failed"]))?.canonicalType == .failed)
-                #expect(try ledger.run(id: try #require(ids["aborted"]))?.state == "ABORT")
+                let aborted = try #require(ids["aborted"])
+                #expect(try ledger.run(id: aborted)?.state == "ABORT")
+                #expect(try ledger.annotations(of: aborted).map(\.kind) == ["RUNNING"])
+                #expect(try ledger.history(of: aborted).map(\.to) == ["START", "ABORT"])
+                #expect(try database.query("SELECT count(*) FROM openlineage_events") == ["10"])
 
                 // The same file again: nothing new.
                 let again = try runledger(
                     ["--db", path, "import", "openlineage", events, "--format", "json"], in: directory)
                 let repeated = try #require(try jsonObjects(again.stdout).first)
-                #expect(repeated["applied"] as? Int == 0 && repeated["duplicates"] as? Int == 9)
+                #expect(repeated["applied"] as? Int == 0 && repeated["duplicates"] as? Int == 10)
+                #expect(try database.query("SELECT count(*) FROM openlineage_events") == ["10"])
                 #expect(try ledger.history(of: done).count == 4)
                 #expect(try ledger.annotations(of: done).count == 1)
             }
         }
     }
 
-    @Test(arguments: Ledger.Engine.allCases) func invalidEventsAreRefusedNamingTheFieldAndNothingPartialIsWritten(
+    @Test(arguments: Ledger.Engine.allCases) func onlyWhatIsNoRunEventIsRefusedNamingTheField(
         _ engine: Ledger.Engine
     ) throws {
         try withTemporaryDirectory { directory in
@@ -152,21 +159,33 @@ struct OpenLineageTests {
                 try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
                 let result = try runledger(["--db", path, "import", "openlineage", file.path], in: directory)
                 #expect(result.status == 65)
+                // Only what is no RunEvent at all is refused, naming the field.
                 for text in [
                     "line 2: Invalid run.runId: it is missing",
                     "line 3 (run 01932c1e-7f00-7000-8000-000000000002): Invalid eventTime",
-                    "line 4 (run 01932c1e-7f00-7000-8000-000000000003): Invalid eventType: \"BEGIN\"",
-                    "line 5 (run 01932c1e-7f00-7000-8000-000000000004): Invalid eventType: it is missing",
-                    "Invalid run.runId: not-a-uuid is not a UUID", "Invalid job.namespace",
-                    "No run has id 01932c1e-7f00-7000-8000-000000000006",
-                    "line 9: It is not valid JSON",
+                    "line 7 (run 01932c1e-7f00-7000-8000-000000000005): Invalid job.namespace",
+                    "line 9: Invalid event: it is not valid JSON",
+                    // An eventType the spec does not define is kept, as an annotation.
+                    "line 4 (run 01932c1e-7f00-7000-8000-000000000003): its eventType BEGIN is not one the spec defines",
                 ] {
                     #expect(result.stdout.contains(text), "\(text): \(result.stdout)")
                 }
-                #expect(result.stdout.hasPrefix("Read 9 events: 1 applied, 0 already recorded, 8 refused."))
+                #expect(
+                    result.stdout.hasPrefix(
+                        "Read 9 events: 4 applied, 1 kept but not applied, 0 already recorded, 4 refused."),
+                    "\(result.stdout)")
                 let runs = try jsonObjects(
                     try runledger(["--db", path, "runs", "--format", "json"], in: directory).stdout)
-                #expect(runs.map { $0["id"] as? String } == ["01932c1e-7f00-7000-8000-000000000001"])
+                // A RUNNING first is a run in RUNNING; a runId that is not a UUID is kept as it is.
+                #expect(
+                    Set(runs.map { "\($0["id"] as? String ?? "") \($0["state"] as? String ?? "")" }) == [
+                        "01932c1e-7f00-7000-8000-000000000001 START", "not-a-uuid START",
+                        "01932c1e-7f00-7000-8000-000000000006 RUNNING",
+                    ])
+                let ledger = try database.open(.init(mode: .readOnly))
+                #expect(try ledger.annotations(of: "01932c1e-7f00-7000-8000-000000000003").map(\.kind) == ["BEGIN"])
+                #expect(try ledger.annotations(of: "01932c1e-7f00-7000-8000-000000000004").map(\.kind) == ["OTHER"])
+                #expect(try database.query("SELECT count(*) FROM openlineage_events") == ["5"])
                 // A JSON array works as well as lines.
                 let array = directory.appendingPathComponent("array.json")
                 try "[\(good.replacingOccurrences(of: "000000000001", with: "000000000009"))]".write(
@@ -256,7 +275,9 @@ struct OpenLineageTests {
                 #expect(try target.annotations(of: "d1").map(\.reason) == ["schema facet"])
                 let twice = try runledger(["--db", copy, "import", "openlineage", file.path], in: directory)
                 #expect(
-                    twice.stdout.hasPrefix("Read 13 events: 0 applied, 13 already recorded, 0 refused."), "\(twice)")
+                    twice.stdout.hasPrefix(
+                        "Read 13 events: 0 applied, 0 kept but not applied, 13 already recorded, 0 refused."),
+                    "\(twice)")
             }
         }
     }

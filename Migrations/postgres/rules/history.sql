@@ -1,5 +1,5 @@
 -- The append-only rules of the history and its companions on PostgreSQL (`state_changes`,
--- `run_dependencies`, `run_annotations`, `prunes`), the same as the SQLite rules of these
+-- `run_dependencies`, `run_annotations`, `openlineage_events`, `prunes`), the same as the SQLite rules of these
 -- tables, with the same tags: rows are never changed, and leave only with their whole run
 -- (runs.sql: a run's deletion). TRUNCATE, which skips row triggers, is refused. Then what a
 -- new dependency, annotation or prune record may be. (What a new history row may be, and
@@ -12,6 +12,7 @@ DECLARE
         WHEN 'state_changes' THEN 'state_history rows'
         WHEN 'run_dependencies' THEN 'dependencies'
         WHEN 'run_annotations' THEN 'annotations'
+        WHEN 'openlineage_events' THEN 'received events'
         ELSE 'prune records' END;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
@@ -50,6 +51,12 @@ FOR EACH ROW EXECUTE FUNCTION history_is_append_only();
 DROP TRIGGER IF EXISTS run_annotations_before_truncate ON run_annotations;
 CREATE TRIGGER run_annotations_before_truncate BEFORE TRUNCATE ON run_annotations
 FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();
+DROP TRIGGER IF EXISTS openlineage_events_before_change ON openlineage_events;
+CREATE TRIGGER openlineage_events_before_change BEFORE UPDATE OR DELETE ON openlineage_events
+FOR EACH ROW EXECUTE FUNCTION history_is_append_only();
+DROP TRIGGER IF EXISTS openlineage_events_before_truncate ON openlineage_events;
+CREATE TRIGGER openlineage_events_before_truncate BEFORE TRUNCATE ON openlineage_events
+FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();
 DROP TRIGGER IF EXISTS prunes_before_change ON prunes;
 CREATE TRIGGER prunes_before_change BEFORE UPDATE OR DELETE ON prunes
 FOR EACH ROW EXECUTE FUNCTION history_is_append_only();
@@ -85,13 +92,16 @@ DROP TRIGGER IF EXISTS run_dependencies_before_insert ON run_dependencies;
 CREATE TRIGGER run_dependencies_before_insert BEFORE INSERT ON run_dependencies
 FOR EACH ROW EXECUTE FUNCTION run_dependencies_before_insert();
 
--- An annotation's or prune record's id is the next of its sequence, or one the client gives
+-- An annotation's, received event's or prune record's id is the next of its sequence, or one the client gives
 -- that comes after every other (a ledger being copied); the sequence then moves past it, so
 -- that the ids drawn later stay above it. (SQLite: the next rowid, or the given one.)
 -- Tags: history_order.
 CREATE OR REPLACE FUNCTION companions_before_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
-    what text := CASE TG_TABLE_NAME WHEN 'run_annotations' THEN 'annotation' ELSE 'prune record' END;
+    what text := CASE TG_TABLE_NAME
+        WHEN 'run_annotations' THEN 'annotation'
+        WHEN 'openlineage_events' THEN 'received event'
+        ELSE 'prune record' END;
     sequence_name text := TG_TABLE_NAME || '_id_seq';
     highest bigint;
 BEGIN
@@ -112,6 +122,9 @@ BEGIN
 END $$;
 DROP TRIGGER IF EXISTS run_annotations_before_insert ON run_annotations;
 CREATE TRIGGER run_annotations_before_insert BEFORE INSERT ON run_annotations
+FOR EACH ROW EXECUTE FUNCTION companions_before_insert();
+DROP TRIGGER IF EXISTS openlineage_events_before_insert ON openlineage_events;
+CREATE TRIGGER openlineage_events_before_insert BEFORE INSERT ON openlineage_events
 FOR EACH ROW EXECUTE FUNCTION companions_before_insert();
 DROP TRIGGER IF EXISTS prunes_before_insert ON prunes;
 CREATE TRIGGER prunes_before_insert BEFORE INSERT ON prunes

@@ -265,11 +265,12 @@ DROP TRIGGER IF EXISTS runs_before_truncate ON runs;
 CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON runs
 FOR EACH STATEMENT EXECUTE FUNCTION runs_before_delete();
 
--- A deleted run takes its annotations with it; their own delete rules let them go once the
--- run is gone.
+-- A deleted run takes its annotations and the OpenLineage events received for it with it;
+-- their own delete rules let them go once the run is gone.
 CREATE OR REPLACE FUNCTION runs_after_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     DELETE FROM run_annotations WHERE run_id = OLD.id;
+    DELETE FROM openlineage_events WHERE run_id = OLD.id;
     RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS runs_after_delete ON runs;

@@ -225,8 +225,8 @@ BEGIN
 END;
 
 -- A deleted run takes its duration and its stays out of the stats, then its history, its
--- dependencies and its annotations with it (their own delete triggers let them go once the
--- run is gone).
+-- dependencies, its annotations and the OpenLineage events received for it with it (their
+-- own delete triggers let them go once the run is gone).
 CREATE TRIGGER runs_after_delete AFTER DELETE ON runs
 BEGIN
     UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - (OLD.ended_at - OLD.created_at)
@@ -250,4 +250,5 @@ BEGIN
     DELETE FROM state_changes WHERE run_num = OLD.num;
     DELETE FROM run_dependencies WHERE run_id = OLD.id;
     DELETE FROM run_annotations WHERE run_id = OLD.id;
+    DELETE FROM openlineage_events WHERE run_id = OLD.id;
 END;
