@@ -63,6 +63,7 @@ struct RootHelpTests {
           history                 Show a run's timeline: each change, its time, and why.
           runs                    List runs, newest first; filter by job, state or time.
           stats                   Show success rates, durations and time in each state.
+          metrics                 Print metrics for Prometheus, or write a textfile.
           sql                     Run one read-only SQL query and print its rows.
           lifecycles              List the lifecycles, show one, or define your own.
 
