@@ -347,17 +347,22 @@ final class LineWriter: Sendable {
                 let ids = Set((0..<2).map { _ in "cas-\(Int.random(in: 0..<options.runs, using: &generator))" })
                     .sorted()
                 let picks = ids.map { ($0, Int.random(in: 0..<2, using: &generator)) }
-                let changes = try ledger.batch { batch -> [StateChange] in
-                    var made: [StateChange] = []
-                    for (id, choice) in picks {
-                        guard let state = try batch.run(id: id)?.state, let targets = moves[state] else { continue }
-                        do {
-                            made.append(try batch.transition(id, to: targets[choice], expecting: state))
-                        } catch LedgerError.expectedStateConflict {
-                            continue
+                // A caller's batch can meet a deadlock on a server (through the stats rows its
+                // changes update, whatever the order of its runs); the library does not rerun
+                // a caller's closure, so the caller does, as Ledger.batch's documentation says.
+                let changes = try rerunningOnDeadlock {
+                    try ledger.batch { batch -> [StateChange] in
+                        var made: [StateChange] = []
+                        for (id, choice) in picks {
+                            guard let state = try batch.run(id: id)?.state, let targets = moves[state] else { continue }
+                            do {
+                                made.append(try batch.transition(id, to: targets[choice], expecting: state))
+                            } catch LedgerError.expectedStateConflict {
+                                continue
+                            }
                         }
+                        return made
                     }
-                    return made
                 }
                 for change in changes { ack(call, change) }
             case 38..<56:
@@ -481,3 +486,16 @@ let sum = { (key: KeyPath<Tally, Int>) in all.map { $0[keyPath: key] }.reduce(0,
 print(
     "ok=\(sum(\.ok)) conflicts=\(sum(\.conflicts)) duplicates=\(sum(\.duplicates)) busy=\(sum(\.busy)) other=\(sum(\.other))"
 )
+
+/// Runs `body` again (up to 8 times) when a server failed it as a deadlock or a
+/// serialization failure, which changed nothing.
+@Sendable func rerunningOnDeadlock<T>(_ body: () throws -> T) throws -> T {
+    for attempt in 1... {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.isTransient && attempt < 8 {
+            usleep(UInt32(1_000 * attempt))
+        }
+    }
+    preconditionFailure("the last attempt returns or throws")
+}

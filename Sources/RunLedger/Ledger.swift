@@ -64,6 +64,8 @@ import Synchronization
 /// - ``upstreams(of:)``
 /// - ``runs(matching:)``
 /// - ``stats(_:)``
+/// - ``metrics(maxJobs:now:)``
+/// - ``LedgerMetrics``
 /// - ``query(_:)``
 ///
 /// ### Lifecycles
@@ -305,10 +307,11 @@ public final class Ledger: Sendable {
     /// the closure: the batch holds its connection.
     ///
     /// On PostgreSQL each write of the batch is a savepoint (any error aborts a PostgreSQL
-    /// transaction), and the rules lock each run they change until the batch commits, so
-    /// two batches that change the same runs in opposite orders can deadlock: the server
-    /// then fails one of them (SQLSTATE 40P01), and it is rethrown, not run again, since the
-    /// closure is the caller's. The single writes (``start(job:lifecycle:id:state:at:reason:metadata:parent:upstream:maxRetries:scheduledAt:actor:)``,
+    /// transaction), and the rules lock each run they change, and the stats rows its changes
+    /// update, until the batch commits, so two batches of several changes can deadlock
+    /// (whatever the order of their runs): the server then fails one of them (SQLSTATE 40P01,
+    /// having changed nothing), and it is rethrown, not run again, since the closure is the
+    /// caller's: run it again when `PostgresError.isTransient` says so. The single writes (``start(job:lifecycle:id:state:at:reason:metadata:parent:upstream:maxRetries:scheduledAt:actor:)``,
     /// ``transition(_:to:expecting:at:reason:metadata:outcome:requestKey:actor:)``...) are run again.
     ///
     /// - Returns: What the closure returns.
