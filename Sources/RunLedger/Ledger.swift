@@ -66,6 +66,8 @@ import Synchronization
 /// - ``stats(_:)``
 /// - ``metrics(maxJobs:now:)``
 /// - ``LedgerMetrics``
+/// - ``metrics(maxJobs:now:)``
+/// - ``LedgerMetrics``
 /// - ``query(_:)``
 ///
 /// ### Lifecycles
