@@ -66,8 +66,6 @@ import Synchronization
 /// - ``stats(_:)``
 /// - ``metrics(maxJobs:now:)``
 /// - ``LedgerMetrics``
-/// - ``metrics(maxJobs:now:)``
-/// - ``LedgerMetrics``
 /// - ``query(_:)``
 ///
 /// ### Lifecycles
