@@ -44,7 +44,7 @@ extension Ledger {
     /// - Returns: Events read, applied, noted (kept, not applied), duplicates, and refusals
     ///   with reasons.
     public func importOpenLineage(_ text: String) throws -> OpenLineageImportReport {
-        try importOpenLineage([text])
+        try importOpenLineage(texts: [text])
     }
 
     /// Imports the OpenLineage RunEvents of several texts (files: a log and its rotated
@@ -53,7 +53,7 @@ extension Ledger {
     ///
     /// - Returns: Events read, applied, noted (kept, not applied), duplicates, and refusals
     ///   with reasons; each entry says which text it was in.
-    public func importOpenLineage(_ texts: [String]) throws -> OpenLineageImportReport {
+    public func importOpenLineage(texts: [String]) throws -> OpenLineageImportReport {
         let items = texts.enumerated().flatMap { input, text in
             Self.splitEvents(text).map { (input: input, position: $0.position, text: $0.text, json: $0.json) }
         }

@@ -84,6 +84,10 @@ import Synchronization
 /// ### OpenLineage
 ///
 /// - ``importOpenLineage(_:)``
+/// - ``importOpenLineage(texts:)``
+/// - ``receiveOpenLineage(_:at:)``
+/// - ``OpenLineageReceipt``
+/// - ``OpenLineageImportReport``
 /// - ``exportOpenLineage(_:)``
 /// - ``openLineageProducer``
 /// - ``openLineageSchemaURL``

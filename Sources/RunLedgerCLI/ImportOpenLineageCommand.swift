@@ -57,7 +57,7 @@ struct ImportOpenLineageCommand: ParsableCommand {
             texts.append(text)
         }
         let ledger = try global.open(.create)
-        let report = try ledger.importOpenLineage(texts)
+        let report = try ledger.importOpenLineage(texts: texts)
         switch output.format {
         case .table:
             func place(_ entry: OpenLineageImportReport.Entry) -> String {

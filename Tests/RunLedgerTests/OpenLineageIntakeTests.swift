@@ -82,7 +82,7 @@ import Testing
     ) throws {
         let files = try Self.fixtureLines()
         try withTemporaryLedger(engine) { ledger, database in
-            let report = try ledger.importOpenLineage(files.map { $0.lines.joined(separator: "\n") })
+            let report = try ledger.importOpenLineage(texts: files.map { $0.lines.joined(separator: "\n") })
             #expect(report.read == 23 && report.applied == 21 && report.duplicates == 2, "\(report)")
             #expect(report.refused.isEmpty && report.noted.isEmpty, "\(report)")
             try Self.checkFixtureLedger(ledger, database)
@@ -109,7 +109,7 @@ import Testing
                 failure["openlineage"]?["run_facets"]?["errorMessage"]?["message"] == .string("division by zero"))
 
             // Everything again, in any form: nothing new.
-            let again = try ledger.importOpenLineage(files.map { $0.lines.joined(separator: "\n") })
+            let again = try ledger.importOpenLineage(texts: files.map { $0.lines.joined(separator: "\n") })
             #expect(again.applied == 0 && again.duplicates == 23 && again.noted.isEmpty, "\(again)")
             try Self.checkFixtureLedger(ledger, database)
         }
@@ -135,7 +135,7 @@ import Testing
         var oneImport: [[String]] = []
         for texts in [[early, late], [late, early]] {
             try withTemporaryLedger(engine) { ledger, database in
-                let report = try ledger.importOpenLineage(texts)
+                let report = try ledger.importOpenLineage(texts: texts)
                 #expect(report.noted.isEmpty && report.refused.isEmpty, "\(report)")
                 try Self.checkFixtureLedger(ledger, database)
                 oneImport.append(try facts(ledger, database))
@@ -327,7 +327,7 @@ import Testing
             try withTestDatabases(in: directory) { databases in
                 let sourceDatabase = try databases.make(engine, name: "source.db")
                 let source = try sourceDatabase.open()
-                _ = try source.importOpenLineage(files.map { $0.lines.joined(separator: "\n") })
+                _ = try source.importOpenLineage(texts: files.map { $0.lines.joined(separator: "\n") })
                 let targetDatabase = try databases.make(.sqlite, name: "copy.db")
                 let target = try targetDatabase.open()
                 _ = try source.copy(to: target)
