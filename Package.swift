@@ -107,6 +107,9 @@ let package = Package(
             name: "CLITests",
             dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger", "RunLedgerPostgres", "TestSupport"]
         ),
+        // `runledger serve` black-box: the built binary over HTTP, the openlineage-python client, load.
+        .testTarget(
+            name: "ServerTests", dependencies: ["RunLedgerCLI", "RunLedger", "RunLedgerPostgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

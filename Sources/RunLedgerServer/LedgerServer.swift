@@ -30,8 +30,9 @@ package struct LedgerServer: Sendable {
         package var token: String?
         /// The largest body taken, in bytes (larger: 413).
         package var maximumBodySize: Int
-        /// How long a request's body may take to arrive (then 408); also how long a
-        /// connection may stay silent, idle between requests or within one, before it is closed.
+        /// How long a request's body may take to arrive (then 408); also, plus a second, how
+        /// long a connection may stay silent, idle between requests or within one, before it is
+        /// closed.
         package var readTimeout: Duration
 
         /// Makes a configuration: loopback port 5000, no token, 10 MB, 30 seconds by default.
@@ -80,9 +81,11 @@ package struct LedgerServer: Sendable {
         let responder = LedgerResponder(
             configuration: configuration, writer: writer, reader: reader, location: writing.path,
             engine: writing.engine)
+        // Silence for longer than this closes a connection, idle or mid-request. A second more
+        // than the read timeout, so that a body that stops arriving gets its 408 first.
+        let timeout = configuration.readTimeout + .seconds(1)
         let idle = TimeAmount.nanoseconds(
-            configuration.readTimeout.components.seconds * 1_000_000_000
-                + configuration.readTimeout.components.attoseconds / 1_000_000_000)
+            timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         var logger = Logger(label: "runledger-serve")
         logger.logLevel = .warning
         let host = configuration.host
