@@ -41,6 +41,20 @@ if grep -rn "import CLibPQ" Sources/RunLedgerPostgres/PostgreSQL | grep -v "inte
     exit 1
 fi
 
+echo "== layering: only Sources/RunLedgerServer/ imports Hummingbird (and NIO), and only the CLI imports it"
+# A program that links RunLedger (or RunLedgerOutput) builds no server package.
+offenders=$(grep -rlnE "^(@_exported |public |internal |package )?import (Hummingbird|HummingbirdCore|NIO[A-Za-z]*|ServiceLifecycle|HTTPTypes)$" \
+    Sources | grep -v "^Sources/RunLedgerServer/" || true)
+if [ -n "$offenders" ]; then
+    echo "a server package imported outside Sources/RunLedgerServer/: $offenders" >&2
+    exit 1
+fi
+offenders=$(grep -rln "import RunLedgerServer" Sources | grep -v "^Sources/RunLedgerCLI/" || true)
+if [ -n "$offenders" ]; then
+    echo "RunLedgerServer imported outside the CLI: $offenders" >&2
+    exit 1
+fi
+
 echo "== layering: SQL is prepared and run only in SQLite/, Database/, Store*.swift and Migrator*.swift"
 # Any call of Connection.prepare/cached/execute or Statement.execute, or a Statement made by
 # hand, elsewhere in the library. (prepareReadOnly and remoteQuery, which run a caller's own
