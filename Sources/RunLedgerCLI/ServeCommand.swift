@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunLedger
+import RunLedgerOutput
 import RunLedgerServer
 
 struct ServeCommand: ParsableCommand {
