@@ -3,10 +3,10 @@ import RunLedger
 /// The events of a POST body: one JSON object, or a JSON array of them, each element's text
 /// exactly as sent.
 ///
-/// Each event is checked for what makes a RunEvent at all (OpenLineage's required
-/// `eventTime`, `run.runId` and `job`) before anything is queued, so that a request with one
-/// such event in its array is refused whole (400 naming the field) and records nothing. The
-/// ledger checks the rest itself (``Ledger/receiveOpenLineage(_:at:)``).
+/// Each event is checked for what makes a RunEvent at all, by the ledger's own check
+/// (`OpenLineageEvent.init`: `eventTime`, `run.runId`, `job.namespace`, `job.name`) before
+/// anything is queued, so that a request with one such event in its array is refused whole
+/// (400 naming the field) and records nothing.
 enum RequestEvents {
     /// Why a body holds no events to record.
     struct Refusal: Error {
@@ -47,19 +47,17 @@ enum RequestEvents {
             guard case .object = json else {
                 return .failure(Refusal(message: "\(subject) is not a JSON object", field: nil))
             }
-            if let missing = missingField(json) {
-                return .failure(Refusal(message: "\(subject) is not a RunEvent: it has no \(missing)", field: missing))
+            // The ledger's own check of what makes a RunEvent (OpenLineageEvent), before
+            // anything is queued: a request with one such event is refused whole.
+            do {
+                _ = try OpenLineageEvent(json)
+            } catch LedgerError.invalidArgument(let name, let reason) {
+                return .failure(Refusal(message: "\(subject) is not a RunEvent: \(name): \(reason)", field: name))
+            } catch {
+                return .failure(Refusal(message: "\(subject) is not a RunEvent: \(error)", field: nil))
             }
         }
         return .success(events)
-    }
-
-    /// The first of the fields every RunEvent has that `json` lacks.
-    static func missingField(_ json: JSONValue) -> String? {
-        if json["eventTime"]?.stringValue == nil { return "eventTime" }
-        if json["run"]?["runId"]?.stringValue == nil { return "run.runId" }
-        if json["job"]?.objectValue == nil { return "job" }
-        return nil
     }
 
     /// The texts of a JSON array's elements, each exactly as sent; nil if the array is not

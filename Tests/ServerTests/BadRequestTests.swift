@@ -41,7 +41,19 @@ struct BadRequestTests {
         Case(
             name: "no job",
             body: #"{"eventType": "START", "eventTime": "2026-03-01T10:00:00Z", "run": {"runId": "\#(runID)"}}"#,
-            status: 400, field: "job"),
+            status: 400, field: "job.namespace"),
+        Case(
+            name: "no job.name",
+            body:
+                #"{"eventType": "START", "eventTime": "2026-03-01T10:00:00Z", "run": {"runId": "\#(runID)"}, "job": {"namespace": "n"}}"#,
+            status: 400, field: "job.name"),
+        Case(
+            name: "an eventTime that is no time",
+            body: runEvent("START", runID: runID, at: "yesterday"), status: 400, field: "eventTime"),
+        Case(
+            name: "an array with one good event and one whose eventTime is no time",
+            body: "[" + runEvent("START", runID: runID) + ", " + runEvent("COMPLETE", runID: runID, at: "soon") + "]",
+            status: 400, field: "eventTime"),
         Case(
             name: "an array with one good event and one without run.runId",
             body: "[" + runEvent("START", runID: runID) + ", " + #"{"eventTime": "2026-03-01T10:00:00Z", "job": {}}"#
