@@ -107,6 +107,11 @@ let package = Package(
             name: "CLITests",
             dependencies: ["RunLedgerCLI", "LedgerWorkload", "RunLedger", "RunLedgerPostgres", "TestSupport"]
         ),
+        // A test-only SQLite VFS that models a disk losing power; linked by PowerCutTests only.
+        .target(
+            name: "CPowerCutVFS", path: "Tests/CPowerCutVFS", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // Power cuts on the real library through that VFS, checked after reopening.
+        .testTarget(name: "PowerCutTests", dependencies: ["RunLedger", "TestSupport", "CPowerCutVFS"]),
         // `runledger serve` black-box: the built binary over HTTP, the openlineage-python client, load.
         .testTarget(
             name: "ServerTests", dependencies: ["RunLedgerCLI", "RunLedger", "RunLedgerPostgres", "TestSupport"]),
