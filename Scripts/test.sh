@@ -87,6 +87,8 @@ Scripts/render-diagrams.sh --check
 echo "== the OpenLineage client and jsonschema for the OpenLineage tests; psycopg for the PostgreSQL ones"
 Scripts/openlineage-venv.sh >/dev/null
 Scripts/psycopg-venv.sh >/dev/null
+# Made here, once: the metrics tests of both engines would otherwise make it at the same time.
+Scripts/prometheus-venv.sh >/dev/null
 
 echo "== a throwaway PostgreSQL server for the tests (loopback only)"
 # In /tmp, not $TMPDIR: the server's Unix socket lives in the directory, and its path is short.
