@@ -1,0 +1,49 @@
+import RunLedger
+
+/// `/jobs`: each job's health from ``Ledger/jobHealth(window:now:)``, the call
+/// `runledger jobs --health` makes; a job whose latest run failed is red.
+struct JobsPage {
+    var window: Double
+    var windowText: String
+
+    init(query text: String) throws(PageError) {
+        let parameters = try PageParameters(text, allowed: ["window"])
+        window = try parameters.duration("window", default: 7 * 86_400)
+        windowText = parameters["window"] ?? "7d"
+    }
+
+    func render(_ ledger: Ledger, now: Timestamp) throws -> Page {
+        let jobs = try ledger.jobHealth(window: window, now: now)
+        var html = """
+            <h1>Jobs</h1><form class="filters" method="get" action="/jobs"><label>Window\
+            <input name="window" value="\(HTML.escape(windowText))" placeholder="7d"></label>\
+            <button type="submit">Show</button></form>
+            <p>Success rate and durations of the runs created in the last \(HTML.escape(windowText)) \
+            (since \(HTML.time(now.adding(seconds: -window)))); the rest over each job's whole history.</p>
+            """
+        if jobs.isEmpty { return Page(HTML.layout(title: "Jobs", current: "/jobs", html + "<p>No job has run.</p>")) }
+        html += """
+            <table id="jobs"><thead><tr><th>JOB</th><th>LATEST RUN</th><th>STATE</th><th>LAST SUCCESS</th>\
+            <th class="num">CONSECUTIVE FAILURES</th><th class="num">RUNS</th><th class="num">SUCCESS RATE</th>\
+            <th class="num">P50</th><th class="num">P95</th><th class="num">ACTIVE</th><th class="num">LIMIT</th>\
+            </tr></thead><tbody>
+            """
+        for job in jobs {
+            let latest = job.latestRun
+            let limit = job.maxActive.map(String.init) ?? "unlimited"
+            html += """
+                <tr data-job="\(HTML.escape(job.job))"\(job.isFailing ? " class=\"failing\"" : "")>\
+                <td class="job">\(HTML.jobLink(job.job))</td>\
+                <td>\(latest.map { HTML.runLink($0.id) } ?? "-")</td>\
+                <td>\(latest.map { HTML.badge($0.state + ($0.outcome.map { " [\($0)]" } ?? ""), $0.canonicalType) } ?? "-")</td>\
+                <td>\(HTML.time(job.lastSuccess))</td><td class="num">\(job.consecutiveFailures)</td>\
+                <td class="num">\(job.windowRuns)</td><td class="num">\(HTML.percent(job.successRate))</td>\
+                <td class="num">\(HTML.span(job.duration?.p50))</td><td class="num">\(HTML.span(job.duration?.p95))</td>\
+                <td class="num">\(job.active)</td>\
+                <td class="num">\(limit)\(job.hasOwnLimit || job.maxActive == nil ? "" : " <span class=\"none\">(lifecycle)</span>")</td></tr>
+                """
+        }
+        html += "</tbody></table>"
+        return Page(HTML.layout(title: "Jobs", current: "/jobs", html))
+    }
+}
