@@ -7,7 +7,7 @@ import RunLedgerServer
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the ledger's pages and metrics; take OpenLineage events over HTTP.",
+        abstract: "Serve pages, metrics and OpenLineage intake over HTTP.",
         discussion: """
             Pages, read-only, for a browser: / (runs, with filters), /runs/ID (a run's timeline \
             and history, live while it is active), /timeline (many runs over a window), /jobs \

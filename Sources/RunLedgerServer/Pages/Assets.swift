@@ -41,6 +41,7 @@ enum Assets {
         svg.bar { border: none; background: none; vertical-align: middle; }
         svg text { font: 11px system-ui, sans-serif; fill: #1d2330; }
         svg text.axis { fill: #667085; }
+        svg text.below { font-size: 10.5px; }
         svg .lane-label { font-weight: 600; }
         .live { color: #1f7a3a; font-weight: 600; }
         .legend span { margin-right: 8px; }

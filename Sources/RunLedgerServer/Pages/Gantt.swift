@@ -64,7 +64,38 @@ enum Gantt {
         func x(_ time: Timestamp) -> Double {
             labelWidth + min(max(time.seconds(since: start) / span, 0), 1) * plot
         }
-        let height = axisHeight + Double(lanes.count) * laneHeight + 8
+        // Each stay's label goes inside its segment when it fits, else under the bar, on the
+        // first of the label rows where it overlaps nothing.
+        struct Placed {
+            var inside: Bool
+            var row: Int
+        }
+        var placements: [[Placed]] = []
+        var heights: [Double] = []
+        for lane in lanes {
+            var rowEnds: [Double] = []
+            var placed: [Placed] = []
+            for stay in lane.stays {
+                let left = x(stay.start)
+                let right = max(x(stay.end), left + 3)
+                let textWidth = Double(stay.label.count) * 6.3 + 8
+                if !stay.isTerminal && textWidth <= right - left {
+                    placed.append(Placed(inside: true, row: -1))
+                    continue
+                }
+                if stay.isTerminal {  // the run's end: beside it, in the right margin
+                    placed.append(Placed(inside: false, row: -2))
+                    continue
+                }
+                let row = rowEnds.firstIndex { $0 <= left } ?? rowEnds.count
+                if row == rowEnds.count { rowEnds.append(0) }
+                rowEnds[row] = left + textWidth
+                placed.append(Placed(inside: false, row: row))
+            }
+            placements.append(placed)
+            heights.append(lane.isHeading ? laneHeight : laneHeight + Double(rowEnds.count) * 13)
+        }
+        let height = axisHeight + heights.reduce(0, +) + 8
         var svg = """
             <svg id="\(id)" class="gantt" xmlns="http://www.w3.org/2000/svg" width="\(HTML.number(width))" \
             height="\(HTML.number(height))" viewBox="0 0 \(HTML.number(width)) \(HTML.number(height))" role="img">
@@ -73,7 +104,7 @@ enum Gantt {
         for tick in 0...4 {
             let time = start.adding(seconds: span * Double(tick) / 4)
             let tickX = labelWidth + plot * Double(tick) / 4
-            let text = String(time.iso8601.dropFirst(11).prefix(8))
+            let text = String(time.iso8601.dropFirst(11).prefix(span < 10 ? 11 : 8))
             let anchor = tick == 0 ? "start" : tick == 4 ? "end" : "middle"
             svg += """
                 <line x1="\(HTML.number(tickX))" y1="\(HTML.number(axisHeight - 6))" x2="\(HTML.number(tickX))" \
@@ -82,8 +113,9 @@ enum Gantt {
                 <title>\(time.iso8601)</title>\(text)</text>
                 """
         }
+        var top = axisHeight
         for (index, lane) in lanes.enumerated() {
-            let top = axisHeight + Double(index) * laneHeight
+            defer { top += heights[index] }
             if lane.isHeading {
                 svg += """
                     <text class="lane-label group" x="6" y="\(HTML.number(top + 19))">\(HTML.escape(lane.label))</text>\
@@ -97,29 +129,34 @@ enum Gantt {
             labelText += "<title>\(HTML.escape(lane.label))</title>\(HTML.escape(label))</text>"
             if let link = lane.link { labelText = "<a href=\"\(HTML.escape(link))\">\(labelText)</a>" }
             svg += "<g class=\"lane\" data-kind=\"\(lane.kind)\">" + labelText
-            for stay in lane.stays {
+            for (stayIndex, stay) in lane.stays.enumerated() {
                 let left = x(stay.start)
                 let right = max(x(stay.end), left + 3)
-                let segmentWidth = right - left
                 let seconds = stay.seconds.map { HTML.number($0 * 1000) } ?? ""
                 let title = stay.label + " (" + stay.start.iso8601 + ")"
                 svg += """
                     <g class="stay" data-state="\(HTML.escape(stay.state))" \
                     data-type="\(stay.canonicalType?.rawValue ?? "")" data-ms="\(seconds)" \
                     data-label="\(HTML.escape(stay.label))"><title>\(HTML.escape(title))</title>\
-                    <rect x="\(HTML.number(left))" y="\(HTML.number(top + 4))" width="\(HTML.number(segmentWidth))" \
+                    <rect x="\(HTML.number(left))" y="\(HTML.number(top + 4))" width="\(HTML.number(right - left))" \
                     height="\(HTML.number(laneHeight - 8))" rx="2" fill="\(HTML.color(stay.canonicalType))" \
                     stroke="#ffffff" stroke-width="1"/>
                     """
-                let textWidth = Double(stay.label.count) * 6.3 + 8
-                if stay.isTerminal {
-                    svg += "<text x=\"\(HTML.number(right + 4))\" y=\"\(HTML.number(top + 19))\">"
-                    svg += "\(HTML.escape(stay.label))</text>"
-                } else if textWidth <= segmentWidth {
+                let placed = placements[index][stayIndex]
+                if placed.inside {
                     svg += "<text x=\"\(HTML.number(left + 4))\" y=\"\(HTML.number(top + 19))\">"
-                    svg += "\(HTML.escape(stay.label))</text>"
+                } else if placed.row == -2 {
+                    svg += "<text x=\"\(HTML.number(right + 4))\" y=\"\(HTML.number(top + 19))\">"
+                } else {
+                    let textX = left
+                    let textY = top + laneHeight + 6 + Double(placed.row) * 13
+                    svg += """
+                        <line x1="\(HTML.number(textX + 1))" y1="\(HTML.number(top + laneHeight - 4))" \
+                        x2="\(HTML.number(textX + 1))" y2="\(HTML.number(textY - 8))" stroke="#98a2b3"/>\
+                        <text class="below" x="\(HTML.number(textX + 3))" y="\(HTML.number(textY))">
+                        """
                 }
-                svg += "</g>"
+                svg += "\(HTML.escape(stay.label))</text></g>"
             }
             for marker in lane.markers {
                 let markerX = x(marker.at)
