@@ -5,7 +5,7 @@ import RunLedgerOutput
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Show jobs' health or limits of active runs; set a limit.",
+        abstract: "Show jobs' health or limits; set a job's limit.",
         discussion: """
             With --health, lists every job's health instead: its latest run and state, its \
             last success and the failures since (over its whole history, as \

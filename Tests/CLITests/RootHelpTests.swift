@@ -72,7 +72,7 @@ struct RootHelpTests {
           verify                  Check every rule, and that the rules are in place.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
           prune                   Remove runs that ended before a time, with history.
-          jobs                    Show jobs' health or limits of active runs; set a limit.
+          jobs                    Show jobs' health or limits; set a job's limit.
           copy                    Copy a whole ledger into another, through its rules.
 
         EXCHANGE SUBCOMMANDS:
