@@ -57,8 +57,11 @@ enum Gantt {
 
     /// The lanes over `start`...`end` as one SVG; stays are `g.stay` with `data-state`,
     /// `data-type` and `data-seconds`, each with its label as text (where it fits) and as
-    /// a tooltip.
-    static func svg(_ lanes: [Lane], from start: Timestamp, to end: Timestamp, id: String) -> String {
+    /// a tooltip. With `labelsBelow` false (many lanes), a label that does not fit its
+    /// segment is left to the tooltip, but for the lane's last stay, beside its end.
+    static func svg(
+        _ lanes: [Lane], from start: Timestamp, to end: Timestamp, id: String, labelsBelow: Bool = true
+    ) -> String {
         let span = max(end.seconds(since: start), 0.001)
         let plot = width - labelWidth - rightMargin
         func x(_ time: Timestamp) -> Double {
@@ -75,12 +78,16 @@ enum Gantt {
         for lane in lanes {
             var rowEnds: [Double] = []
             var placed: [Placed] = []
-            for stay in lane.stays {
+            for (stayIndex, stay) in lane.stays.enumerated() {
                 let left = x(stay.start)
                 let right = max(x(stay.end), left + 3)
                 let textWidth = Double(stay.label.count) * 6.3 + 8
                 if !stay.isTerminal && textWidth <= right - left {
                     placed.append(Placed(inside: true, row: -1))
+                    continue
+                }
+                if !labelsBelow {
+                    placed.append(Placed(inside: false, row: stayIndex == lane.stays.count - 1 ? -2 : -3))
                     continue
                 }
                 if stay.isTerminal {  // the run's end: beside it, in the right margin
@@ -119,8 +126,8 @@ enum Gantt {
             if lane.isHeading {
                 svg += """
                     <text class="lane-label group" x="6" y="\(HTML.number(top + 19))">\(HTML.escape(lane.label))</text>\
-                    <line x1="0" y1="\(HTML.number(top + laneHeight - 2))" x2="\(HTML.number(width))" \
-                    y2="\(HTML.number(top + laneHeight - 2))" stroke="#d0d5dd"/>
+                    <line x1="0" y1="\(HTML.number(top + 2))" x2="\(HTML.number(width))" \
+                    y2="\(HTML.number(top + 2))" stroke="#d0d5dd"/>
                     """
                 continue
             }
@@ -143,6 +150,10 @@ enum Gantt {
                     stroke="#ffffff" stroke-width="1"/>
                     """
                 let placed = placements[index][stayIndex]
+                if placed.row == -3 {
+                    svg += "</g>"
+                    continue
+                }
                 if placed.inside {
                     svg += "<text x=\"\(HTML.number(left + 4))\" y=\"\(HTML.number(top + 19))\">"
                 } else if placed.row == -2 {

@@ -75,7 +75,8 @@ struct TimelinePage {
         var currentGroup: String?
         var jobLanes: [String: Int] = [:]
         for run in chosen {
-            if key(run) != currentGroup {
+            // One lane per job grouped by job: each lane is its own group, no heading needed.
+            if key(run) != currentGroup && !(lanes == "job" && group == "job") {
                 currentGroup = key(run)
                 drawn.append(Gantt.Lane(label: "\(group) \(key(run))", isHeading: true))
             }
@@ -107,7 +108,12 @@ struct TimelinePage {
         if drawn.isEmpty {
             html += "<p class=\"none\">No run was created in this window.</p>"
         } else {
-            html += Gantt.svg(drawn, from: start, to: end, id: "timeline")
+            // With no start asked for, the axis begins at the first run drawn, not 24 hours back.
+            var from = start
+            if parameters["since"] == nil, let first = chosen.map(\.createdAt).min() {
+                from = max(start, first.adding(seconds: -max(end.seconds(since: first), 1) * 0.02))
+            }
+            html += Gantt.svg(drawn, from: from, to: end, id: "timeline", labelsBelow: false)
         }
         if hiddenLanes > 0 {
             html += "<p class=\"note\" id=\"more\">\(hiddenLanes) more \(lanes == "job" ? "jobs" : "runs") "
