@@ -5,7 +5,7 @@ import Testing
 
 /// A ledger the page tests build with the CLI: a Prefect run through a retry to Completed, a
 /// job named like a script that failed with a reason that is HTML, a job with a success and
-/// a failure, and a run still active.
+/// a failure, a retry of the Prefect run, and a run still active that names it upstream.
 struct PageFixture {
     static let scriptJob = "<script>alert(1)</script>"
     static let htmlReason = "<img src=x onerror=alert(2)>"
@@ -17,6 +17,8 @@ struct PageFixture {
     let loadCompleted: String
     let loadFailed: String
     let live: String
+    /// A second attempt of `done` (its retry chain), Completed.
+    let retry: String
 
     init(_ database: TestDatabase, in directory: URL) throws {
         func cli(_ arguments: [String]) throws -> String {
@@ -42,7 +44,10 @@ struct PageFixture {
         loadFailed = try start("load", "canonical")
         _ = try cli(["transition", loadFailed, "RUNNING"])
         _ = try cli(["transition", loadFailed, "FAILED"])
-        live = try start("live-job", "prefect")
+        retry = try cli(["start", "nightly-etl", "--lifecycle", "prefect", "--parent", done])
+        for state in ["Pending", "Running", "Completed"] { _ = try cli(["transition", retry, state]) }
+        // Active, waiting for nothing any more: its upstream completed.
+        live = try cli(["start", "live-job", "--lifecycle", "prefect", "--upstream", done])
         _ = try cli(["transition", live, "Pending"])
         _ = try cli(["transition", live, "Running"])
     }

@@ -66,7 +66,13 @@ struct PageTests {
                     }
                     #expect(run.contains("data-live=\"false\""))
                     #expect(run.contains("class=\"annotation\"") && run.contains("checked by hand"))
-                    #expect(try server.request("GET", "/runs/\(fixture.live)").body.contains("data-live=\"true\""))
+                    // Its retry chain, each attempt a lane; a run's upstream, a lane too.
+                    #expect(Self.attributes("data-kind", in: run) == ["run", "attempt"])
+                    #expect(run.contains("href=\"/runs/\(fixture.retry)\""))
+                    let live = try server.request("GET", "/runs/\(fixture.live)").body
+                    #expect(live.contains("data-live=\"true\""))
+                    #expect(Self.attributes("data-kind", in: live) == ["run", "upstream"])
+                    #expect(live.contains("Waits for") && live.contains("(completed)"))
                     let lifecycle = try server.request("GET", "/lifecycles/prefect").body
                     #expect(Self.attributes("data-state", in: lifecycle).count >= 10, "prefect's states drawn")
 
@@ -117,7 +123,7 @@ struct PageTests {
                     #expect(!(try server.request("GET", "/timeline?since=30d").body.contains("id=\"capped\"")))
                     // A lane cap: the runs beyond it are counted.
                     let capped = try server.request("GET", "/timeline?limit=2")
-                    #expect(capped.body.contains("3 more runs not drawn"), "\(capped.body)")
+                    #expect(capped.body.contains("4 more runs not drawn"), "\(capped.body)")
                 }
             }
         }
@@ -163,7 +169,7 @@ struct PageTests {
                         path = String(older.prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
                     }
                     #expect(listed == all, "pages: \(listed) vs \(all)")
-                    #expect(all.count == 5)
+                    #expect(all.count == 6)
                 }
             }
         }
