@@ -23,7 +23,8 @@ enum Assets {
         tr.failing td { background: #fdecec; }
         tr.failing td.job a { color: #b42318; font-weight: 600; }
         .none { color: var(--muted); }
-        .run-id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+        .run-id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; white-space: nowrap; }
+        td time { white-space: nowrap; }
         .badge { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; white-space: nowrap; }
         .t-scheduled { background: #9fa8da; } .t-pending { background: #ffcc80; } .t-running { background: #64b5f6; }
         .t-completed { background: #81c784; } .t-failed { background: #e57373; } .t-cancelled { background: #b0bec5; }
@@ -38,7 +39,9 @@ enum Assets {
         .summary { display: flex; flex-wrap: wrap; gap: 6px 24px; margin-bottom: 8px; }
         .summary div span { color: var(--muted); margin-right: 4px; }
         svg { background: #fff; border: 1px solid var(--line); max-width: 100%; height: auto; }
-        svg.bar { border: none; background: none; vertical-align: middle; }
+        svg.bar { border: none; background: none; vertical-align: middle; max-width: none; }
+        .outcome { font-size: 11px; color: var(--muted); }
+        main { overflow-x: auto; }
         svg text { font: 11px system-ui, sans-serif; fill: #1d2330; }
         svg text.axis { fill: #667085; }
         svg text.below { font-size: 10.5px; }

@@ -81,7 +81,7 @@ enum Gantt {
             for (stayIndex, stay) in lane.stays.enumerated() {
                 let left = x(stay.start)
                 let right = max(x(stay.end), left + 3)
-                let textWidth = Double(stay.label.count) * 6.3 + 8
+                let textWidth = Double(stay.label.count) * 7 + 8
                 if !stay.isTerminal && textWidth <= right - left {
                     placed.append(Placed(inside: true, row: -1))
                     continue
@@ -186,14 +186,14 @@ enum Gantt {
     /// A small bar of a run's stays for a list row, each stay's width by its share of the
     /// run's life (at least a sliver, so that every state shows).
     static func bar(_ stays: [Stay]) -> String {
-        let width = 140.0
+        let width = 100.0
         guard let first = stays.first, let last = stays.last else { return "" }
         let total = max(last.end.seconds(since: first.start), 0.001)
         let sliver = 3.0
         let widths = stays.map { max(($0.end.seconds(since: $0.start) / total) * width, sliver) }
         let scale = width / max(widths.reduce(0, +), 0.001)
         var x = 0.0
-        var svg = "<svg class=\"bar\" width=\"140\" height=\"12\" viewBox=\"0 0 140 12\">"
+        var svg = "<svg class=\"bar\" width=\"100\" height=\"12\" viewBox=\"0 0 100 12\">"
         for (stay, stayWidth) in zip(stays, widths) {
             let scaled = stayWidth * scale
             svg += """

@@ -76,9 +76,11 @@ enum HTML {
         return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
     }
 
-    /// The link to a run's page.
-    static func runLink(_ id: String, text: String? = nil) -> String {
-        "<a class=\"run-id\" href=\"/runs/\(escape(urlComponent(id)))\">\(escape(text ?? id))</a>"
+    /// The link to a run's page; `short` shows a long id by its ends (the whole in its title).
+    static func runLink(_ id: String, short: Bool = false) -> String {
+        let text = short && id.count > 16 ? String(id.prefix(8)) + "…" + String(id.suffix(6)) : id
+        return "<a class=\"run-id\" href=\"/runs/\(escape(urlComponent(id)))\" title=\"\(escape(id))\">"
+            + "\(escape(text))</a>"
     }
 
     /// The link to a job's runs.
@@ -92,10 +94,13 @@ enum HTML {
     }
 
     /// A time in UTC; the page's script adds the local time as its title (on hover).
-    static func time(_ time: Timestamp?) -> String {
+    /// `compact` shows it to the second (`2026-11-23 18:20:09Z`), for lists; the whole
+    /// ISO-8601 time stays in `datetime`.
+    static func time(_ time: Timestamp?, compact: Bool = false) -> String {
         guard let time else { return "<span class=\"none\">-</span>" }
         let text = time.iso8601
-        return "<time datetime=\"\(text)\" title=\"\(text)\">\(text)</time>"
+        let shown = compact ? text.prefix(10) + " " + text.dropFirst(11).prefix(8) + "Z" : text
+        return "<time datetime=\"\(text)\" title=\"\(text)\">\(shown)</time>"
     }
 
     /// A duration as the CLI's tables print it (`850ms`, `4.2s`, `3m07s`).

@@ -34,9 +34,9 @@ struct JobsPage {
             html += """
                 <tr data-job="\(HTML.escape(job.job))"\(job.isFailing ? " class=\"failing\"" : "")>\
                 <td class="job">\(HTML.jobLink(job.job))</td>\
-                <td>\(latest.map { HTML.runLink($0.id) } ?? "-")</td>\
+                <td>\(latest.map { HTML.runLink($0.id, short: true) } ?? "-")</td>\
                 <td>\(latest.map { HTML.badge($0.state + ($0.outcome.map { " [\($0)]" } ?? ""), $0.canonicalType) } ?? "-")</td>\
-                <td>\(HTML.time(job.lastSuccess))</td><td class="num">\(job.consecutiveFailures)</td>\
+                <td>\(HTML.time(job.lastSuccess, compact: true))</td><td class="num">\(job.consecutiveFailures)</td>\
                 <td class="num">\(job.windowRuns)</td><td class="num">\(HTML.percent(job.successRate))</td>\
                 <td class="num">\(HTML.span(job.duration?.p50))</td><td class="num">\(HTML.span(job.duration?.p95))</td>\
                 <td class="num">\(job.active)</td>\

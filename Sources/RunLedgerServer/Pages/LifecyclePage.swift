@@ -70,16 +70,16 @@ struct LifecyclePage {
         let boxWidth = 150.0
         let boxHeight = 38.0
         let columnGap = 90.0
-        let rowGap = 26.0
+        let rowGap = 30.0
         for state in lifecycle.states {
             let column = depth[state.name] ?? 0
             let row = rows[column, default: 0]
             rows[column] = row + 1
             position[state.name] = (
-                20 + Double(column) * (boxWidth + columnGap), 30 + Double(row) * (boxHeight + rowGap)
+                40 + Double(column) * (boxWidth + columnGap), 40 + Double(row) * (boxHeight + rowGap)
             )
         }
-        let width = 40 + Double((depth.values.max() ?? 0) + 1) * (boxWidth + columnGap) - columnGap
+        let width = 60 + Double((depth.values.max() ?? 0) + 1) * (boxWidth + columnGap) - columnGap
         let height = 60 + Double(rows.values.max() ?? 1) * (boxHeight + rowGap)
         var svg = """
             <svg id="graph" xmlns="http://www.w3.org/2000/svg" width="\(HTML.number(width))" \
@@ -87,6 +87,7 @@ struct LifecyclePage {
             <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" \
             orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#667085"/></marker></defs>
             """
+        var backEdges = 0
         for transition in lifecycle.transitions {
             guard let from = position[transition.from], let to = position[transition.to] else { continue }
             let dashed = transition.action == nil ? "" : " stroke-dasharray=\"5 3\""
@@ -100,15 +101,22 @@ struct LifecyclePage {
                 labelX = (x1 + x2) / 2
                 labelY = (y1 + y2) / 2 - 4
             } else {
-                // Back or sideways: a loop under the boxes.
-                let (x1, y1, x2, y2) = (
-                    from.x + boxWidth / 2 + 10, from.y + boxHeight, to.x + boxWidth / 2 - 10, to.y + boxHeight
-                )
-                let low = max(y1, y2) + 22
-                path = "M\(HTML.number(x1)) \(HTML.number(y1)) C\(HTML.number(x1)) \(HTML.number(low)) "
-                    + "\(HTML.number(x2)) \(HTML.number(low)) \(HTML.number(x2)) \(HTML.number(y2))"
-                labelX = (x1 + x2) / 2
-                labelY = low - 2
+                // Back or sideways: along the gaps, never through a box: out of the source's
+                // left side into the gap beside its column, along it to the gap above the
+                // target's row, along that to the target, into its top. Each such edge is
+                // shifted a little, so that edges sharing a gap stay apart.
+                backEdges += 1
+                let shift = Double(backEdges % 5) * 3
+                let x1 = from.x
+                let y1 = from.y + boxHeight / 2 + shift / 2
+                let gapX = from.x - 12 - shift
+                let gapY = to.y - rowGap / 2 - shift / 2 + 4
+                let x2 = to.x + boxWidth / 2 + 20 + shift * 2
+                path = "M\(HTML.number(x1)) \(HTML.number(y1)) L\(HTML.number(gapX)) \(HTML.number(y1)) "
+                    + "L\(HTML.number(gapX)) \(HTML.number(gapY)) L\(HTML.number(x2)) \(HTML.number(gapY)) "
+                    + "L\(HTML.number(x2)) \(HTML.number(to.y))"
+                labelX = (gapX + x2) / 2
+                labelY = gapY - 3
             }
             svg += """
                 <g class="edge" data-from="\(HTML.escape(transition.from))" data-to="\(HTML.escape(transition.to))">\

@@ -59,12 +59,13 @@ struct RunsPage {
                 let duration = (run.endedAt ?? now).seconds(since: run.createdAt)
                 html += """
                     <tr data-run="\(HTML.escape(run.id))" data-type="\(run.canonicalType.rawValue)">\
-                    <td>\(HTML.runLink(run.id))</td><td class="job">\(HTML.jobLink(run.job))</td>\
+                    <td>\(HTML.runLink(run.id, short: true))</td><td class="job">\(HTML.jobLink(run.job))</td>\
                     <td>\(HTML.lifecycleLink(run.lifecycle))</td>\
-                    <td class="state">\(HTML.badge(run.state + (run.outcome.map { " [\($0)]" } ?? ""), run.canonicalType))</td>\
+                    <td class="state">\(HTML.badge(run.state, run.canonicalType))\
+                    \(run.outcome.map { "<br><span class=\"outcome\">\(HTML.escape($0))</span>" } ?? "")</td>\
                     <td>\(run.canonicalType.rawValue)</td><td>\(Gantt.bar(stays))</td>\
-                    <td class="num">\(run.attempt)</td><td>\(HTML.time(run.createdAt))</td>\
-                    <td>\(HTML.time(run.endedAt))</td><td class="num">\(HTML.span(duration))\
+                    <td class="num">\(run.attempt)</td><td>\(HTML.time(run.createdAt, compact: true))</td>\
+                    <td>\(HTML.time(run.endedAt, compact: true))</td><td class="num">\(HTML.span(duration))\
                     \(run.isTerminal ? "" : " <span class=\"none\">(active)</span>")</td></tr>
                     """
             }
