@@ -19,11 +19,14 @@ extension Ledger {
     ///   - window: How far back from `now` the window's figures reach, in seconds; nil for
     ///     every run.
     ///   - now: The end of the window; now by default.
+    /// - Returns: One entry per job that has runs, sorted by name.
     /// - Throws: ``LedgerError/invalidArgument(name:reason:)`` for a negative or non-finite window.
     public func jobHealth(window: Double? = 7 * 86_400, now: Timestamp = .now) throws -> [JobHealth] {
         if let window, !(window >= 0 && window.isFinite) {
             throw LedgerError.invalidArgument(name: "window", reason: "it must be 0 or more seconds, not \(window)")
         }
-        return try read { try Store(connection: $0).jobHealth(since: window.map { now.adding(seconds: -$0) }, now: now) }
+        return try read {
+            try Store(connection: $0).jobHealth(since: window.map { now.adding(seconds: -$0) }, now: now)
+        }
     }
 }

@@ -4,7 +4,8 @@ import RunLedger
 package enum JobHealthRows {
     package static let columns: [Table.Column] = [
         .init("job"), .init("latest_run_id", title: "LATEST RUN"), .init("latest_state", title: "STATE"),
-        .init("latest_canonical_type", title: "TYPE"), .init("failing"), .init("last_success_at", title: "LAST SUCCESS"),
+        .init("latest_canonical_type", title: "TYPE"), .init("failing"),
+        .init("last_success_at", title: "LAST SUCCESS"),
         .init("consecutive_failures", title: "FAILURES"), .init("window_runs", title: "RUNS"),
         .init("success_rate", title: "SUCCESS"), .init("p50_seconds", title: "P50"), .init("p95_seconds", title: "P95"),
         .init("active"), .init("max_active", title: "LIMIT"),

@@ -28,20 +28,20 @@ struct BrowserTests {
     }
 
     struct Report: Decodable {
-        var run_stays: [Stay]
-        var history_rows: Int
-        var run_live: String
-        var time_title: String
-        var all_rows: [String]
-        var filtered_url: String
-        var filtered_rows: [FilteredRow]
+        var runStays: [Stay]
+        var historyRows: Int
+        var runLive: String
+        var timeTitle: String
+        var allRows: [String]
+        var filteredUrl: String
+        var filteredRows: [FilteredRow]
         var jobs: [String: JobRow]
-        var timeline_lanes: Int
-        var lifecycle_states: Int
-        var live_before: String
-        var live_seen_after: Double?
-        var live_stays: [String]
-        var live_after: String
+        var timelineLanes: Int
+        var lifecycleStates: Int
+        var liveBefore: String
+        var liveSeenAfter: Double?
+        var liveStays: [String]
+        var liveAfter: String
     }
 
     /// The python of the Selenium environment (Scripts/selenium-venv.sh makes it once).
@@ -86,14 +86,16 @@ struct BrowserTests {
                         directory: directory
                     ).wait()
                     try #require(result.status == 0, "browser.py failed: \(result)")
-                    let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+                    let decoder = JSONDecoder()
+                    decoder.keyDecodingStrategy = .convertFromSnakeCase
+                    let report = try decoder.decode(Report.self, from: Data(result.stdout.utf8))
 
                     // The run page: one segment per stay, in order, each labelled with its
                     // state and, but for the terminal one, the time spent there as history
                     // prints it (the AFTER of the next change).
-                    #expect(report.run_stays.map(\.state) == PageFixture.doneStates)
-                    #expect(report.history_rows == history.count)
-                    for (index, stay) in report.run_stays.enumerated() {
+                    #expect(report.runStays.map(\.state) == PageFixture.doneStates)
+                    #expect(report.historyRows == history.count)
+                    for (index, stay) in report.runStays.enumerated() {
                         #expect(stay.text == stay.label, "segment \(index) shows its label: \(stay.text)")
                         #expect(stay.width >= 3, "segment \(index) is visible")
                         if index + 1 < history.count {
@@ -104,16 +106,16 @@ struct BrowserTests {
                             #expect(stay.label == stay.state, "the terminal stay: \(stay.label)")
                         }
                     }
-                    #expect(Set(report.run_stays.map(\.fill)).count >= 4, "coloured by canonical type")
-                    #expect(report.run_live == "false")
-                    #expect(report.time_title.hasSuffix("(local)"), "local time on hover: \(report.time_title)")
+                    #expect(Set(report.runStays.map(\.fill)).count >= 4, "coloured by canonical type")
+                    #expect(report.runLive == "false")
+                    #expect(report.timeTitle.hasSuffix("(local)"), "local time on hover: \(report.timeTitle)")
 
                     // The runs page: every run, then the form's filters.
                     let all = try PageTests.cliRuns([], database, in: directory)
-                    #expect(report.all_rows == all)
-                    #expect(report.filtered_url.contains("job=load") && report.filtered_url.contains("type=FAILED"))
-                    #expect(report.filtered_rows.map(\.id) == [fixture.loadFailed])
-                    #expect(report.filtered_rows.allSatisfy { $0.job == "load" && $0.type == "FAILED" })
+                    #expect(report.allRows == all)
+                    #expect(report.filteredUrl.contains("job=load") && report.filteredUrl.contains("type=FAILED"))
+                    #expect(report.filteredRows.map(\.id) == [fixture.loadFailed])
+                    #expect(report.filteredRows.allSatisfy { $0.job == "load" && $0.type == "FAILED" })
 
                     // The jobs page: the failing jobs red, the others not.
                     let load = try #require(report.jobs["load"])
@@ -123,15 +125,15 @@ struct BrowserTests {
                     let fine = try #require(report.jobs["nightly-etl"])
                     #expect(!Self.isRed(fine.background) && !Self.isRed(fine.color), "\(fine)")
 
-                    #expect(report.timeline_lanes == all.count)
-                    #expect(report.lifecycle_states >= 10)
+                    #expect(report.timelineLanes == all.count)
+                    #expect(report.lifecycleStates >= 10)
 
                     // The live page: the CLI's transition shows within 3 seconds, then it stops.
-                    #expect(report.live_before == "Running")
-                    let seen = try #require(report.live_seen_after, "Completed never showed within 3 s")
+                    #expect(report.liveBefore == "Running")
+                    let seen = try #require(report.liveSeenAfter, "Completed never showed within 3 s")
                     #expect(seen < 3)
-                    #expect(report.live_stays == ["Scheduled", "Pending", "Running", "Completed"])
-                    #expect(report.live_after == "false")
+                    #expect(report.liveStays == ["Scheduled", "Pending", "Running", "Completed"])
+                    #expect(report.liveAfter == "false")
                 }
             }
         }

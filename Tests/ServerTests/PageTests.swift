@@ -182,7 +182,10 @@ struct PageTests {
                 let fixture = try PageFixture(database, in: directory)
                 let health = try #require(
                     try cliJSON(["jobs", "--health"], database, in: directory) as? [[String: Any]])
-                #expect(health.map { $0["job"] as? String } == ["<script>alert(1)</script>", "live-job", "load", "nightly-etl"])
+                #expect(
+                    health.map { $0["job"] as? String } == [
+                        "<script>alert(1)</script>", "live-job", "load", "nightly-etl",
+                    ])
                 let byJob = Dictionary(uniqueKeysWithValues: health.map { ($0["job"] as? String ?? "", $0) })
                 #expect(byJob["load"]?["failing"] as? Bool == true)
                 #expect(byJob["load"]?["consecutive_failures"] as? Int == 1)

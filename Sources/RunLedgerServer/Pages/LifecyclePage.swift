@@ -8,7 +8,8 @@ struct LifecyclePage {
 
     func render(_ ledger: Ledger) throws -> Page {
         guard let name else {
-            var html = "<h1>Lifecycles</h1><table id=\"lifecycles\"><thead><tr><th>NAME</th><th class=\"num\">STATES</th>"
+            var html =
+                "<h1>Lifecycles</h1><table id=\"lifecycles\"><thead><tr><th>NAME</th><th class=\"num\">STATES</th>"
             html += "<th class=\"num\">TRANSITIONS</th></tr></thead><tbody>"
             for lifecycle in try ledger.lifecycles() {
                 html += "<tr><td>\(HTML.lifecycleLink(lifecycle.name))</td><td class=\"num\">\(lifecycle.states.count)"
@@ -25,7 +26,8 @@ struct LifecyclePage {
         html += "<h2>States</h2><table id=\"states\"><thead><tr><th>STATE</th><th>TYPE</th><th>INITIAL</th>"
         html += "<th>TERMINAL</th><th>DESCRIPTION</th></tr></thead><tbody>"
         for state in lifecycle.states {
-            html += "<tr><td>\(HTML.badge(state.name, state.canonicalType))</td><td>\(state.canonicalType.rawValue)</td>"
+            html +=
+                "<tr><td>\(HTML.badge(state.name, state.canonicalType))</td><td>\(state.canonicalType.rawValue)</td>"
             html += "<td>\(state.isInitial ? "yes" : "no")</td><td>\(state.isTerminal ? "yes" : "no")</td>"
             html += "<td>\(HTML.escape(state.description))</td></tr>"
         }
@@ -33,7 +35,8 @@ struct LifecyclePage {
         html += "<th>ACTION</th><th>DESCRIPTION</th></tr></thead><tbody>"
         for transition in lifecycle.transitions {
             html += "<tr><td>\(HTML.escape(transition.from))</td><td>\(HTML.escape(transition.to))</td>"
-            html += "<td>\(HTML.escape(transition.action ?? "-"))</td><td>\(HTML.escape(transition.description))</td></tr>"
+            html +=
+                "<td>\(HTML.escape(transition.action ?? "-"))</td><td>\(HTML.escape(transition.description))</td></tr>"
         }
         html += "</tbody></table>"
         if !lifecycle.outcomes.isEmpty {
@@ -96,7 +99,8 @@ struct LifecyclePage {
             let labelY: Double
             if to.x > from.x {
                 let (x1, y1, x2, y2) = (from.x + boxWidth, from.y + boxHeight / 2, to.x, to.y + boxHeight / 2)
-                path = "M\(HTML.number(x1)) \(HTML.number(y1)) C\(HTML.number(x1 + 40)) \(HTML.number(y1)) "
+                path =
+                    "M\(HTML.number(x1)) \(HTML.number(y1)) C\(HTML.number(x1 + 40)) \(HTML.number(y1)) "
                     + "\(HTML.number(x2 - 40)) \(HTML.number(y2)) \(HTML.number(x2)) \(HTML.number(y2))"
                 labelX = (x1 + x2) / 2
                 labelY = (y1 + y2) / 2 - 4
@@ -112,7 +116,8 @@ struct LifecyclePage {
                 let gapX = from.x - 12 - shift
                 let gapY = to.y - rowGap / 2 - shift / 2 + 4
                 let x2 = to.x + boxWidth / 2 + 20 + shift * 2
-                path = "M\(HTML.number(x1)) \(HTML.number(y1)) L\(HTML.number(gapX)) \(HTML.number(y1)) "
+                path =
+                    "M\(HTML.number(x1)) \(HTML.number(y1)) L\(HTML.number(gapX)) \(HTML.number(y1)) "
                     + "L\(HTML.number(gapX)) \(HTML.number(gapY)) L\(HTML.number(x2)) \(HTML.number(gapY)) "
                     + "L\(HTML.number(x2)) \(HTML.number(to.y))"
                 labelX = (gapX + x2) / 2

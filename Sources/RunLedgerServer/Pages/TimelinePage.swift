@@ -138,7 +138,8 @@ struct TimelinePage {
                     "<option value=\"\($0)\"\($0 == current ? " selected" : "")>\($0)</option>"
                 }.joined() + "</select></label>"
         }
-        return "<form class=\"filters\" method=\"get\" action=\"/timeline\">" + field("since", "From", "24h or ISO time")
+        return "<form class=\"filters\" method=\"get\" action=\"/timeline\">"
+            + field("since", "From", "24h or ISO time")
             + field("until", "To", "now") + select("group", "Group by", ["job", "lifecycle"], group)
             + select("lanes", "One lane per", ["run", "job"], lanes) + field("job", "Job", "")
             + field("lifecycle", "Lifecycle", "") + field("limit", "Lanes", "100")
