@@ -7,7 +7,8 @@ import RunLedgerOutput
 import ServiceLifecycle
 
 /// `runledger serve`: OpenLineage intake over HTTP, as Marquez takes it
-/// (`POST /api/v1/lineage`), and the ledger's runs as the CLI's JSON.
+/// (`POST /api/v1/lineage`), the ledger's runs as the CLI's JSON, pages for a browser
+/// (`Pages/`: runs, a run, a timeline, job health, lifecycles) and `/metrics` for Prometheus.
 ///
 /// ```swift
 /// let server = LedgerServer(

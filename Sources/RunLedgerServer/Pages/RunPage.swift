@@ -84,12 +84,7 @@ struct RunPage {
         html += "<h2>History</h2>" + HTML.table(ChangeRows.timeline(timeline), id: "history")
         if !timeline.annotations.isEmpty {
             html += "<h2>Annotations</h2>"
-            html += HTML.table(
-                Table(
-                    columns: [.init("at"), .init("kind"), .init("actor"), .init("reason"), .init("meta")],
-                    rows: timeline.annotations.map {
-                        [.time($0.at), .text($0.kind), Cell($0.actor), Cell($0.reason), Cell(json: $0.metadata)]
-                    }), id: "annotations")
+            html += HTML.table(AnnotationRows.table(timeline.annotations), id: "annotations")
         }
         html += "<p><a href=\"/api/v1/runs/\(HTML.escape(HTML.urlComponent(id)))/history\">This history as JSON</a></p>"
         html += "</div>"
