@@ -1,5 +1,5 @@
 /// How one job is doing: its latest run, its last success, its failures since, and how its
-/// runs created in a window ended (``Ledger/jobHealth(window:now:)``).
+/// runs (all, or those created in a window) ended (``Ledger/jobHealth(window:now:)``).
 ///
 /// Meant to grow: each figure is its own property, so new ones (a freshness deadline, say)
 /// can be added without changing the others.
@@ -22,11 +22,12 @@ public struct JobHealth: Sendable, Hashable {
     public var maxActive: Int?
     /// Whether ``maxActive`` is the job's own limit rather than its lifecycle's default.
     public var hasOwnLimit: Bool
-    /// Its runs created in the window.
+    /// Its runs (created in the window, if there is one).
     public var windowRuns: Int
-    /// COMPLETED runs over ended runs, of those created in the window; nil if none ended.
+    /// COMPLETED runs over ended runs, of those counted; nil if none ended.
     public var successRate: Double?
-    /// Durations of the runs created in the window that ended (p50, p95...); nil if none.
+    /// Durations of the runs counted that ended (p50, p95..., as ``Ledger/stats(_:)`` sums
+    /// them up); nil if none.
     public var duration: DurationSummary?
 
     /// Whether its latest run ended FAILED or CRASHED: the job needs a look.

@@ -10,8 +10,8 @@ struct JobsCommand: ParsableCommand {
             With --health, lists every job's health instead: its latest run and state, its \
             last success and the failures since (over its whole history, as \
             runledger_consecutive_failures counts them), its active runs against its limit, \
-            and the success rate and p50/p95 duration of its runs created within --window \
-            (7d by default); failing is yes where the latest run ended FAILED or CRASHED. The \
+            and its runs, success rate and p50/p95 duration: of all its runs, as runledger \
+            stats has them, or of those created within --window; failing is yes where the latest run ended FAILED or CRASHED. The \
             server's /jobs page shows the same.
 
             A run started while its job has as many active runs as its limit moves at once to \
@@ -50,7 +50,7 @@ struct JobsCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "With --health: the window of the success rate and durations, such as 24h, 7d (0: all runs).",
+            "With --health: count only runs created this long ago or since, such as 24h, 7d.",
             valueName: "duration"))
     var window: String?
 
@@ -65,9 +65,9 @@ struct JobsCommand: ParsableCommand {
 
     func run() throws {
         if health {
-            let seconds = try window.map { try TimeArgument.duration($0, option: "--window") } ?? 7 * 86_400
+            let seconds = try window.map { try TimeArgument.duration($0, option: "--window") }
             let ledger = try global.open(.readOnly)
-            let jobs = try ledger.jobHealth(window: seconds == 0 ? nil : seconds)
+            let jobs = try ledger.jobHealth(window: seconds)
             print(output.format.render(JobHealthRows.table(jobs)), terminator: "")
             return
         }

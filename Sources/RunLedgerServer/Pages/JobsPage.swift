@@ -3,24 +3,33 @@ import RunLedger
 /// `/jobs`: each job's health from ``Ledger/jobHealth(window:now:)``, the call
 /// `runledger jobs --health` makes; a job whose latest run failed is red.
 struct JobsPage {
-    var window: Double
-    var windowText: String
+    /// Seconds back from now; nil for every run (read from the stats tables: as fast on a
+    /// million runs as on a hundred).
+    var window: Double?
+    var windowText: String?
 
     init(query text: String) throws(PageError) {
         let parameters = try PageParameters(text, allowed: ["window"])
-        window = try parameters.duration("window", default: 7 * 86_400)
-        windowText = parameters["window"] ?? "7d"
+        windowText = parameters["window"]
+        window = windowText == nil ? nil : try parameters.duration("window", default: 0)
     }
 
     func render(_ ledger: Ledger, now: Timestamp) throws -> Page {
         let jobs = try ledger.jobHealth(window: window, now: now)
         var html = """
             <h1>Jobs</h1><form class="filters" method="get" action="/jobs"><label>Window\
-            <input name="window" value="\(HTML.escape(windowText))" placeholder="7d"></label>\
+            <input name="window" value="\(HTML.escape(windowText ?? ""))" placeholder="all runs, or 7d"></label>\
             <button type="submit">Show</button></form>
-            <p>Success rate and durations of the runs created in the last \(HTML.escape(windowText)) \
-            (since \(HTML.time(now.adding(seconds: -window)))); the rest over each job's whole history.</p>
             """
+        if let window, let windowText {
+            html += """
+                <p>Runs, success rate and durations of the runs created in the last \(HTML.escape(windowText)) \
+                (since \(HTML.time(now.adding(seconds: -window)))); the latest run, last success and failures \
+                over each job's whole history.</p>
+                """
+        } else {
+            html += "<p>Over each job's whole history (a window, such as 7d, counts only the runs created in it).</p>"
+        }
         if jobs.isEmpty { return Page(HTML.layout(title: "Jobs", current: "/jobs", html + "<p>No job has run.</p>")) }
         html += """
             <table id="jobs"><thead><tr><th>JOB</th><th>LATEST RUN</th><th>STATE</th><th>LAST SUCCESS</th>\
