@@ -193,8 +193,30 @@ struct PageTests {
                 #expect(byJob["load"]?["latest_run_id"] as? String == fixture.loadFailed)
                 #expect(byJob["nightly-etl"]?["failing"] as? Bool == false)
                 #expect(byJob["live-job"]?["active"] as? Int == 1)
+                // A window counts only the runs created in it; the latest run and the last
+                // success stay those of the whole history.
+                Thread.sleep(forTimeInterval: 1.2)  // so that a 1-second window holds no run
+                let windowed = try #require(
+                    try cliJSON(["jobs", "--health", "--window", "1s"], database, in: directory) as? [[String: Any]])
+                for entry in windowed {
+                    #expect(entry["window_runs"] as? Int == 0, "\(entry)")
+                    #expect(entry["success_rate"] is NSNull && entry["p50_seconds"] is NSNull, "\(entry)")
+                }
+                let windowedLoad = try #require(windowed.first { $0["job"] as? String == "load" })
+                #expect(windowedLoad["latest_run_id"] as? String == fixture.loadFailed)
+                #expect(windowedLoad["last_success_at"] as? String == byJob["load"]?["last_success_at"] as? String)
+                let csv = try runledger(
+                    ["--db", database.location, "jobs", "--health", "--format", "csv"], in: directory)
+                #expect(csv.stdout.hasPrefix("job,latest_run_id,latest_state,latest_canonical_type,failing,"))
+                let badWindow = try runledger(
+                    ["--db", database.location, "jobs", "--health", "--window", "soon"], in: directory)
+                #expect(badWindow.status == 65, "\(badWindow)")
+                let named = try runledger(["--db", database.location, "jobs", "load", "--health"], in: directory)
+                #expect(named.status == 64, "\(named)")
                 try withServer(database, in: directory) { server in
                     let body = try server.request("GET", "/jobs").body
+                    let windowedPage = try server.request("GET", "/jobs?window=1s").body
+                    #expect(windowedPage.contains("created in the last 1s"))
                     let rows = body.components(separatedBy: "<tr data-job=\"").dropFirst()
                     #expect(rows.count == health.count)
                     for row in rows {
