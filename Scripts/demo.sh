@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The runledger demo: drives runs of several lifecycles through legal and refused
 # transitions on a fresh demo ledger, and shows a history. The ledger is kept for you to
-# explore (its path is printed at the end).
+# explore (its path is printed at the end), and `runledger serve` is left running on it:
+# the last line is the URL of its pages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -100,3 +101,22 @@ say "The same, as JSON"
 show "$bin" history "$flow" --format json
 
 printf '\nThe demo ledger is %s; try: RUNLEDGER_DB=%s %s history %s\n' "$RUNLEDGER_DB" "$RUNLEDGER_DB" "$bin" "$flow"
+
+say "The pages: runledger serve on the demo ledger, left running for you"
+# Port 5000 if it is free, else one the system picks; the start line names it.
+serve_log="$demo_dir/serve.log"
+listen="127.0.0.1:5000"
+if (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null; then listen="127.0.0.1:0"; fi
+nohup "$bin" serve --listen "$listen" >"$serve_log" 2>&1 &
+serve_pid=$!
+url=""
+for _ in $(seq 1 100); do
+    url=$(grep -o 'http://[^ ]*' "$serve_log" 2>/dev/null | head -1 || true)
+    [ -n "$url" ] && break
+    kill -0 "$serve_pid" 2>/dev/null || { cat "$serve_log" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$url" ] || { echo "runledger serve printed no address" >&2; exit 1; }
+printf 'Runs %s/   a run %s/runs/%s   jobs %s/jobs   metrics %s/metrics\n' "$url" "$url" "$flow" "$url" "$url"
+printf 'runledger serve (pid %s) is running on the demo ledger; stop it with: kill %s\n' "$serve_pid" "$serve_pid"
+echo "$url"

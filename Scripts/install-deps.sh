@@ -6,11 +6,13 @@
 # and pkg-config file for the CLibPQ target) and postgresql (the server, initdb, pg_ctl and
 # psql, for the throwaway test server of Scripts/postgres-server.sh). Python packages live in
 # virtual environments under .build/ (Scripts/openlineage-venv.sh, Scripts/psycopg-venv.sh),
-# which Debian's python3 makes only with python3-venv.
+# which Debian's python3 makes only with python3-venv. chromium and chromium-driver
+# (chromedriver) run the browser tests of the server's pages, headless, through Selenium
+# (Scripts/selenium-venv.sh).
 set -euo pipefail
 
 missing=()
-for package in libsqlite3-dev pkg-config sqlite3 graphviz libpq-dev postgresql python3-venv; do
+for package in libsqlite3-dev pkg-config sqlite3 graphviz libpq-dev postgresql python3-venv chromium chromium-driver; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$package")
     fi

@@ -89,6 +89,8 @@ Scripts/openlineage-venv.sh >/dev/null
 Scripts/psycopg-venv.sh >/dev/null
 # Made here, once: the metrics tests of both engines would otherwise make it at the same time.
 Scripts/prometheus-venv.sh >/dev/null
+# Selenium for the browser tests of the pages, once, for the same reason.
+Scripts/selenium-venv.sh >/dev/null
 
 echo "== a throwaway PostgreSQL server for the tests (loopback only)"
 # In /tmp, not $TMPDIR: the server's Unix socket lives in the directory, and its path is short.

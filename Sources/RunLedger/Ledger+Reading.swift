@@ -32,6 +32,23 @@ extension Ledger {
         return try read { try Store(connection: $0).runs(matching: query) }
     }
 
+    /// How many runs match `query`, whatever its limit: what a listing cut at its limit
+    /// leaves out.
+    public func count(matching query: RunQuery = RunQuery()) throws -> Int {
+        try read { try Store(connection: $0).count(matching: query) }
+    }
+
+    /// The histories of several runs, read in one snapshot: each run's changes, oldest
+    /// first, by run id. A run that is not recorded is left out.
+    ///
+    /// ```swift
+    /// let runs = try ledger.runs(matching: RunQuery(limit: 50))
+    /// let histories = try ledger.histories(of: runs.map(\.id))
+    /// ```
+    public func histories(of runIDs: [String]) throws -> [String: [StateChange]] {
+        try read { try Store(connection: $0).histories(of: runIDs) }
+    }
+
     /// Every lifecycle the ledger knows, by name.
     public func lifecycles() throws -> [Lifecycle] {
         try read { try Store(connection: $0).lifecycles() }

@@ -209,6 +209,18 @@ struct Store {
             conditions.append("r.created_at < ?")
             arguments.append(.integer(before.rawValue))
         }
+        if let type = query.canonicalType {
+            conditions.append("coalesce(o.canonical_type, s.canonical_type) = ?")
+            arguments.append(.text(type.rawValue))
+        }
+        if let cursor = query.olderThan {
+            // The first term bounds the scan of runs_by_created_at (whose entries end with
+            // num, the rowid), the second breaks ties at the cursor's own time.
+            conditions.append(
+                "r.created_at <= (SELECT created_at FROM runs WHERE id = ?) AND (r.created_at < "
+                    + "(SELECT created_at FROM runs WHERE id = ?) OR r.num < (SELECT num FROM runs WHERE id = ?))")
+            arguments += [.text(cursor), .text(cursor), .text(cursor)]
+        }
         return (conditions, arguments)
     }
 
@@ -223,8 +235,40 @@ struct Store {
             sql += " LIMIT ?"
             arguments.append(.integer(Int64(limit)))
         }
-        // At most 2^6 shapes of this query exist, so caching each is bounded.
+        // At most 2^8 shapes of this query exist, so caching each is bounded.
         return try connection.cached(sql).fetchAll(arguments: arguments, decode: Self.decodeRun)
+    }
+
+    /// How many runs a query matches, whatever its limit.
+    func count(matching query: RunQuery) throws -> Int {
+        let (conditions, arguments) = Self.conditions(of: query)
+        var sql = "SELECT count(*) \(Self.runFrom)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        return try connection.cached(sql).fetchAll(arguments: arguments) { Int($0.int64(at: 0)) }.first ?? 0
+    }
+
+    /// The histories of these runs, oldest change first, by run id (a run not recorded is
+    /// left out): one query through `state_changes_by_run`.
+    func histories(of runIDs: [String]) throws -> [String: [StateChange]] {
+        var histories: [String: [StateChange]] = [:]
+        // Bounded batches, so that the statements cached stay few and within the engines'
+        // limits on parameters.
+        var start = 0
+        while start < runIDs.count {
+            let batch = Array(runIDs[start..<min(start + 100, runIDs.count)])
+            start += batch.count
+            let marks = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+            let sql = """
+                SELECT \(ChangeColumn.selection)
+                FROM runs AS r JOIN state_changes AS c ON c.run_num = r.num
+                WHERE r.id IN (\(marks)) ORDER BY c.seq
+                """
+            try connection.prepare(sql).forEachRow(arguments: batch.map { .text($0) }) { row in
+                let change = Self.decodeChange(row)
+                histories[change.runID, default: []].append(change)
+            }
+        }
+        return histories
     }
 
     // MARK: - History

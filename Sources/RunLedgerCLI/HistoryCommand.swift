@@ -105,10 +105,6 @@ struct HistoryCommand: ParsableCommand {
 
     /// The run's annotations as a table.
     static func annotations(_ annotations: [Annotation]) -> Table {
-        Table(
-            columns: [.init("at"), .init("kind"), .init("actor"), .init("reason"), .init("meta")],
-            rows: annotations.map {
-                [.time($0.at), .text($0.kind), Cell($0.actor), Cell($0.reason), Cell(json: $0.metadata)]
-            })
+        AnnotationRows.table(annotations)
     }
 }

@@ -30,6 +30,12 @@ struct RunsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only runs of this lifecycle.", valueName: "name"))
     var lifecycle: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Only runs whose state (refined by its outcome) has this canonical type: COMPLETED, FAILED...",
+            valueName: "type"))
+    var type: String?
+
     @Flag(help: "Only runs whose state is not terminal.")
     var active = false
 
@@ -52,6 +58,10 @@ struct RunsCommand: ParsableCommand {
     func validate() throws {
         if active && terminal { throw ValidationError("--active and --terminal exclude each other.") }
         if limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit).") }
+        if let type, CanonicalType(rawValue: type.uppercased()) == nil {
+            throw ValidationError(
+                "--type must be one of \(CanonicalType.allCases.map(\.rawValue).joined(separator: ", ")), not \(type).")
+        }
     }
 
     func run() throws {
@@ -64,6 +74,7 @@ struct RunsCommand: ParsableCommand {
         }
         let query = RunQuery(
             job: job, lifecycle: lifecycle, state: state, status: active ? .active : terminal ? .terminal : .any,
+            canonicalType: type.flatMap { CanonicalType(rawValue: $0.uppercased()) },
             createdSince: since, createdBefore: until, limit: limit == 0 ? nil : limit + 1)
         var runs = try ledger.runs(matching: query)
         let truncated = limit > 0 && runs.count > limit

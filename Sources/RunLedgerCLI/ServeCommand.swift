@@ -7,8 +7,14 @@ import RunLedgerServer
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Take OpenLineage events over HTTP, as Marquez does.",
+        abstract: "Serve pages, metrics and OpenLineage intake over HTTP.",
         discussion: """
+            Pages, read-only, for a browser: / (runs, with filters), /runs/ID (a run's timeline \
+            and history, live while it is active), /timeline (many runs over a window), /jobs \
+            (job health), /lifecycles/NAME (a lifecycle's graph). GET /metrics returns what \
+            runledger metrics prints, for Prometheus to scrape; a ledger with more jobs than \
+            --max-jobs is refused there (500).
+
             Producers post RunEvents to POST /api/v1/lineage (OPENLINEAGE_URL=http://127.0.0.1:5000 \
             for openlineage-python); 201 once committed. GET /api/v1/runs, /api/v1/runs/ID, \
             /api/v1/runs/ID/history return the JSON of runs and history --format json; \
@@ -42,6 +48,11 @@ struct ServeCommand: ParsableCommand {
             valueName: "duration"))
     var readTimeout = "30s"
 
+    @Option(
+        help: ArgumentHelp(
+            "GET /metrics refuses a ledger with more jobs than this, as runledger metrics does.", valueName: "n"))
+    var maxJobs = LedgerMetrics.defaultMaxJobs
+
     /// The address, parsed.
     var address: (host: String, port: Int) {
         get throws {
@@ -61,6 +72,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         let (host, _) = try address
+        if maxJobs < 0 { throw ValidationError("--max-jobs must be 0 or more, not \(maxJobs).") }
         guard Self.parseSize(maxBody) != nil else {
             throw ValidationError("--max-body must be a size such as 10MB, 512KB or 1048576, not \(maxBody).")
         }
@@ -78,7 +90,7 @@ struct ServeCommand: ParsableCommand {
         let (host, port) = try address
         let configuration = LedgerServer.Configuration(
             host: host, port: port, token: resolvedToken, maximumBodySize: Self.parseSize(maxBody) ?? 0,
-            readTimeout: Self.parseDuration(readTimeout) ?? .seconds(30))
+            readTimeout: Self.parseDuration(readTimeout) ?? .seconds(30), metricsMaxJobs: maxJobs)
         let writing = try global.open(.create)
         let reading = try global.open(.readOnly)
         let server = LedgerServer(configuration: configuration, writing: writing, reading: reading)

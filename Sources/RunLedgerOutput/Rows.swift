@@ -90,3 +90,14 @@ package enum ChangeRows {
         return format.render(table)
     }
 }
+
+/// Annotations as table rows: what `history` prints below a run's changes.
+package enum AnnotationRows {
+    package static func table(_ annotations: [Annotation]) -> Table {
+        Table(
+            columns: [.init("at"), .init("kind"), .init("actor"), .init("reason"), .init("meta")],
+            rows: annotations.map {
+                [.time($0.at), .text($0.kind), Cell($0.actor), Cell($0.reason), Cell(json: $0.metadata)]
+            })
+    }
+}

@@ -44,6 +44,7 @@ struct LedgerResponder: HTTPResponder {
             guard request.method == .get else { return Self.methodNotAllowed("GET") }
             return await history(of: Self.decodedPath(segments[3]))
         default:
+            if let page = await page(segments, query: request.uri.query ?? "", method: request.method) { return page }
             return Self.error(.notFound, "no such endpoint: \(path)")
         }
     }

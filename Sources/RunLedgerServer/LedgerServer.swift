@@ -7,7 +7,8 @@ import RunLedgerOutput
 import ServiceLifecycle
 
 /// `runledger serve`: OpenLineage intake over HTTP, as Marquez takes it
-/// (`POST /api/v1/lineage`), and the ledger's runs as the CLI's JSON.
+/// (`POST /api/v1/lineage`), the ledger's runs as the CLI's JSON, pages for a browser
+/// (`Pages/`: runs, a run, a timeline, job health, lifecycles) and `/metrics` for Prometheus.
 ///
 /// ```swift
 /// let server = LedgerServer(
@@ -34,12 +35,16 @@ package struct LedgerServer: Sendable {
         /// long a connection may stay silent, idle between requests or within one, before it is
         /// closed.
         package var readTimeout: Duration
+        /// The most jobs `GET /metrics` exports (`--max-jobs`); a ledger with more is refused.
+        package var metricsMaxJobs: Int
 
-        /// Makes a configuration: loopback port 5000, no token, 10 MB, 30 seconds by default.
+        /// Makes a configuration: loopback port 5000, no token, 10 MB, 30 seconds, 1000 jobs by default.
         package init(
             host: String = "127.0.0.1", port: Int = 5000, token: String? = nil,
-            maximumBodySize: Int = 10 * 1024 * 1024, readTimeout: Duration = .seconds(30)
+            maximumBodySize: Int = 10 * 1024 * 1024, readTimeout: Duration = .seconds(30),
+            metricsMaxJobs: Int = LedgerMetrics.defaultMaxJobs
         ) {
+            self.metricsMaxJobs = metricsMaxJobs
             self.host = host
             self.port = port
             self.token = token

@@ -72,13 +72,13 @@ struct RootHelpTests {
           verify                  Check every rule, and that the rules are in place.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
           prune                   Remove runs that ended before a time, with history.
-          jobs                    Show or set jobs' limits of concurrently active runs.
+          jobs                    Show jobs' health or limits; set a job's limit.
           copy                    Copy a whole ledger into another, through its rules.
 
         EXCHANGE SUBCOMMANDS:
           import                  Import run events from another system.
           export                  Export runs as another system's events.
-          serve                   Take OpenLineage events over HTTP, as Marquez does.
+          serve                   Serve pages, metrics and OpenLineage intake over HTTP.
 
           See 'runledger help <subcommand>' for detailed help.
 
