@@ -6,6 +6,8 @@
 #   Scripts/bench.sh            the full sizes (W1 100,000 runs, W3/W4 on 1,000,000 runs...)
 #   Scripts/bench.sh --smoke    tiny sizes, to check that everything runs (the test suite does)
 #
+# S1 serves the W3/W4 ledger with `runledger serve` and times each page and /metrics.
+#
 # Sizes: BENCH_RUNS (W1), BENCH_W2 (W2 transitions), BENCH_LEDGER (W3/W4 ledger runs),
 # BENCH_LOOKUPS (W3), BENCH_W5 (W5 transitions per process), BENCH_REPEAT (runs per side),
 # BENCH_GROWTH (W6 sizes, space-separated).
@@ -332,6 +334,40 @@ PY
     fi
 done
 
+# S1: `runledger serve` on the largest ledger: each page and /metrics, requested over
+# loopback one at a time after a warm-up, median response time (the server's time: the client
+# only reads the answer). The raw C baseline beside it is W3's lookup of one run's history.
+echo "== S1: runledger serve on $LEDGER runs: pages and /metrics" >&2
+"$bin/runledger" --db "$work/ledger-$LEDGER.db" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+serve_pid=$!
+python3 - "$work/serve.out" "$(printf 'fill-%08d' $((LEDGER / 2)))" "$REPEAT" >>"$results" <<'PY' || { kill "$serve_pid"; exit 1; }
+import http.client, json, re, statistics, sys, time
+out, run, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for _ in range(300):
+    m = re.search(r"listening on http://[^:]+:(\d+)", open(out).read())
+    if m: break
+    time.sleep(0.1)
+else:
+    sys.exit("S1: runledger serve did not start")
+connection = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=120)
+pages = [("runs-page", "/"), ("run-page", f"/runs/{run}"), ("jobs-page", "/jobs"), ("timeline-page", "/timeline"),
+         ("lifecycle-page", "/lifecycles/canonical"), ("metrics", "/metrics"), ("api-runs", "/api/v1/runs?limit=50")]
+for label, path in pages:
+    times = []
+    for i in range(max(repeat, 5) + 1):
+        start = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - start
+        if response.status != 200:
+            sys.exit(f"S1: GET {path} answered {response.status}: {body[:300]!r}")
+        if i > 0: times.append(elapsed)  # the first warms the caches
+    print(json.dumps({"label": "S1", "page": label, "path": path, "side": "serve",
+                      "seconds": statistics.median(times), "bytes": len(body)}))
+PY
+kill "$serve_pid"; wait "$serve_pid" || true
+
 echo "== W5: 4 processes x $W5 transitions on one file" >&2
 for i in $(seq "$REPEAT"); do
     for side in c swift; do
@@ -379,6 +415,11 @@ for r in rows:
         print(f"bytes per history row (W1 ledger): {r['bytes'] / r['history_rows']:.1f}")
     if r.get("label") == "cli-history":
         print(f"runledger history on the largest ledger: {r['seconds'] * 1000:.1f} ms wall (median)")
+w3c = values("W3", "c", "median_seconds")
+for r in rows:
+    if r.get("label") == "S1":
+        ratio = f", {r['seconds'] / statistics.median(w3c):.0f}x C's history lookup" if w3c else ""
+        print(f"S1 {r['page']:<15} GET {r['path']:<32} {r['seconds'] * 1000:7.1f} ms (median), {r['bytes']} bytes{ratio}")
 for side in ("c", "swift"):
     w5 = [r for r in rows if r.get("label") == "W5" and r.get("side") == side]
     if w5:

@@ -492,6 +492,15 @@ BEGIN
     WHERE s.job = OLD.job AND s.lifecycle = OLD.lifecycle AND s.state = g.state AND s.bucket = g.b;
     DELETE FROM stats_run_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND runs <= 0;
     DELETE FROM stats_state_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND stays <= 0;
+
+    INSERT INTO pruned_state_entries AS p (job, lifecycle, state, entries)
+    SELECT OLD.job, OLD.lifecycle, to_state, count(*) FROM state_changes WHERE run_num = OLD.num GROUP BY to_state
+    ON CONFLICT (job, lifecycle, state) DO UPDATE SET entries = p.entries + excluded.entries;
+    INSERT INTO pruned_run_durations AS p (job, lifecycle, state, outcome, bucket, runs, total_us, max_us)
+    VALUES (OLD.job, OLD.lifecycle, OLD.state, coalesce(OLD.outcome, ''), stats_bucket(OLD.ended_at - OLD.created_at),
+            1, OLD.ended_at - OLD.created_at, OLD.ended_at - OLD.created_at)
+    ON CONFLICT (job, lifecycle, state, outcome, bucket) DO UPDATE
+    SET runs = p.runs + 1, total_us = p.total_us + excluded.total_us, max_us = greatest(p.max_us, excluded.max_us);
     RETURN OLD;
 END $$;
 
@@ -1004,6 +1013,26 @@ CREATE SEQUENCE public.openlineage_events_id_seq
 
 ALTER SEQUENCE public.openlineage_events_id_seq OWNED BY public.openlineage_events.id;
 
+CREATE TABLE public.pruned_run_durations (
+    job text NOT NULL,
+    lifecycle text NOT NULL,
+    state text NOT NULL,
+    outcome text NOT NULL,
+    bucket bigint NOT NULL,
+    runs bigint NOT NULL,
+    total_us bigint NOT NULL,
+    max_us bigint NOT NULL,
+    CONSTRAINT pruned_run_durations_runs_check CHECK ((runs > 0))
+);
+
+CREATE TABLE public.pruned_state_entries (
+    job text NOT NULL,
+    lifecycle text NOT NULL,
+    state text NOT NULL,
+    entries bigint NOT NULL,
+    CONSTRAINT pruned_state_entries_entries_check CHECK ((entries > 0))
+);
+
 CREATE TABLE public.prunes (
     id bigint NOT NULL,
     before_at bigint NOT NULL,
@@ -1216,6 +1245,12 @@ ALTER TABLE ONLY public.openlineage_events
 
 ALTER TABLE ONLY public.openlineage_events
     ADD CONSTRAINT openlineage_events_sha256_key UNIQUE (sha256);
+
+ALTER TABLE ONLY public.pruned_run_durations
+    ADD CONSTRAINT pruned_run_durations_pkey PRIMARY KEY (job, lifecycle, state, outcome, bucket);
+
+ALTER TABLE ONLY public.pruned_state_entries
+    ADD CONSTRAINT pruned_state_entries_pkey PRIMARY KEY (job, lifecycle, state);
 
 ALTER TABLE ONLY public.prunes
     ADD CONSTRAINT prunes_pkey PRIMARY KEY (id);

@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 2, checksum 682a1ac42a27a91215534d6a93f86f224e28c41e74616f7d1cb1f3524656e718.
+-- Rules version 3, checksum 4623a54592ebb305691fcec1a1ca834a6681acd0b435414ba5f7b9d7c3fec481.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -416,6 +416,17 @@ END;
 
 CREATE TRIGGER runs_after_delete AFTER DELETE ON runs
 BEGIN
+    INSERT INTO pruned_state_entries (job, lifecycle, state, entries)
+    SELECT OLD.job, OLD.lifecycle, to_state, count(*) FROM state_changes WHERE run_num = OLD.num GROUP BY to_state
+    ON CONFLICT DO UPDATE SET entries = entries + excluded.entries;
+    INSERT INTO pruned_run_durations (job, lifecycle, state, outcome, bucket, runs, total_us, max_us)
+    SELECT OLD.job, OLD.lifecycle, OLD.state, ifnull(OLD.outcome, ''),
+           CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END, 1, d, d
+    FROM (SELECT OLD.ended_at - OLD.created_at AS d)
+    WHERE d IS NOT NULL
+    ON CONFLICT DO UPDATE SET runs = runs + 1, total_us = total_us + excluded.total_us,
+        max_us = max(max_us, excluded.max_us);
+
     UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - (OLD.ended_at - OLD.created_at)
     WHERE OLD.ended_at IS NOT NULL
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '')
@@ -730,6 +741,28 @@ CREATE TABLE stats_state_durations (
     min_us    INTEGER NOT NULL,
     max_us    INTEGER NOT NULL,
     PRIMARY KEY (job, lifecycle, state, bucket)
+) STRICT, WITHOUT ROWID;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE pruned_state_entries (
+    job       TEXT NOT NULL,
+    lifecycle TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    entries   INTEGER NOT NULL CHECK (entries > 0),  -- history rows that entered the state
+    PRIMARY KEY (job, lifecycle, state)
+) STRICT, WITHOUT ROWID;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE pruned_run_durations (
+    job       TEXT NOT NULL,
+    lifecycle TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    bucket    INTEGER NOT NULL,
+    runs      INTEGER NOT NULL CHECK (runs > 0),
+    total_us  INTEGER NOT NULL,  -- their durations' sum, in microseconds
+    max_us    INTEGER NOT NULL,  -- the longest of them
+    PRIMARY KEY (job, lifecycle, state, outcome, bucket)
 ) STRICT, WITHOUT ROWID;
 
 -- ----------------------------------------------------------------------------------------------

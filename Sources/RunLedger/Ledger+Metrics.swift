@@ -19,9 +19,12 @@ extension Ledger {
     /// around the last success, not the job's whole past. See ``LedgerMetrics`` for what
     /// each family holds.
     ///
-    /// A prune takes its runs out of every figure: counters (`runledger_state_changes_total`,
-    /// the duration histogram's buckets, `_sum` and `_count`) then go down, which Prometheus
-    /// reads as a counter reset.
+    /// Counters never go back, prunes included: a pruned run leaves the gauges
+    /// (`runledger_runs`, the oldest active runs, job health), but what it counted stays in
+    /// `runledger_state_changes_total` and the duration histogram's buckets, `_sum` and
+    /// `_count`, through the tallies its delete trigger adds to (`pruned_state_entries`,
+    /// `pruned_run_durations`; a foreign client's prune keeps them the same way). A job whose
+    /// runs were all pruned keeps its counter series, and counts toward `maxJobs`.
     ///
     /// Each job brings its own series, so the number of jobs is bounded: a ledger with more
     /// than `maxJobs` jobs is refused as a whole, rather than exporting some jobs and not

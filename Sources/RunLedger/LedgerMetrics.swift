@@ -290,7 +290,8 @@ extension LedgerMetrics {
         }
         family(
             &text, "runledger_state_changes_total", "counter",
-            "State changes into each state, by job and lifecycle, from the ledger's history (a prune lowers it).")
+            "State changes into each state, by job and lifecycle, from the ledger's history (pruned runs included: it never goes back)."
+        )
         for entries in stateChanges {
             sample(
                 &text, "runledger_state_changes_total",

@@ -5,7 +5,9 @@
 /// run after its first ends the stay its predecessor began, and `stats_state_durations`
 /// counts those stays by the state they left. So the rows that entered a state are the stays
 /// that left it plus the runs in it now, the active ones (`runs` through its partial index of
-/// active runs) and the ended ones (`stats_run_durations`, by terminal state).
+/// active runs) and the ended ones (`stats_run_durations`, by terminal state). Runs a prune
+/// took out stay in the counters through the tallies their delete added to
+/// (`pruned_state_entries`, `pruned_run_durations`).
 extension Store {
     /// The metrics of the whole ledger, read at `now`; refuses a ledger with more than
     /// `maxJobs` jobs.
@@ -42,6 +44,17 @@ private struct MetricsReader {
         FROM stats_run_durations AS d WHERE d.runs > 0
         GROUP BY d.job, d.lifecycle, d.state, d.outcome
         """
+
+    /// Pruned runs, from their tally (`pruned_run_durations`), in the columns of ``ended``:
+    /// they stay in the duration histogram's counters, never in the runs gauge.
+    private static let pruned = """
+        SELECT d.job, d.lifecycle, d.state, d.outcome, sum(d.runs), sum(d.total_us), max(d.max_us), \(cumulativeCounts)
+        FROM pruned_run_durations AS d
+        GROUP BY d.job, d.lifecycle, d.state, d.outcome
+        """
+
+    /// History rows of pruned runs, by the state they entered: job, lifecycle, state, rows.
+    private static let prunedEntries = "SELECT job, lifecycle, state, entries FROM pruned_state_entries"
 
     /// Active runs (the partial index of active runs): job, lifecycle, state, runs, the
     /// oldest's creation.
@@ -175,7 +188,8 @@ private struct MetricsReader {
         var histograms: [Series: LedgerMetrics.RunDurations] = [:]
         var endedRuns: [EndedKey: Int] = [:]
         var ended: [String: Ended] = [:]
-        try connection.cached(Self.ended).forEachRow { row in
+        // Ended runs still in the ledger, then pruned ones (counted in the histogram only).
+        func addEnded(_ row: Row, pruned: Bool) {
             let key = StateKey(job: row.string(at: 0), lifecycle: row.string(at: 1), state: row.string(at: 2))
             let outcome = StateKey(job: "", lifecycle: key.lifecycle, state: row.string(at: 3))
             // An outcome refines the type of the state the run ended in.
@@ -184,8 +198,6 @@ private struct MetricsReader {
             let count = Int(row.int64(at: 4))
             let longest = row.int64(at: 6)
             jobs.insert(key.job)
-            current[key, default: 0] += count
-            endedRuns[EndedKey(state: key, canonicalType: type), default: 0] += count
             let series = Series(job: key.job, canonicalType: type)
             var histogram =
                 histograms[series]
@@ -198,6 +210,9 @@ private struct MetricsReader {
                 histogram.cumulativeCounts[index] += Int(row.int64(at: Int32(7 + index)))
             }
             histograms[series] = histogram
+            guard !pruned else { return }
+            current[key, default: 0] += count
+            endedRuns[EndedKey(state: key, canonicalType: type), default: 0] += count
             switch type {
             case .completed: ended[key.job, default: Ended()].successMax = max(ended[key.job]?.successMax ?? 0, longest)
             case .failed, .crashed:
@@ -206,6 +221,8 @@ private struct MetricsReader {
             default: break
             }
         }
+        try connection.cached(Self.ended).forEachRow { addEnded($0, pruned: false) }
+        try connection.cached(Self.pruned).forEachRow { addEnded($0, pruned: true) }
         for (key, count) in endedRuns {
             runs.append(
                 LedgerMetrics.RunCount(
@@ -224,6 +241,10 @@ private struct MetricsReader {
 
         var entries = current
         try connection.cached(Self.stays).forEachRow { row in
+            let key = StateKey(job: row.string(at: 0), lifecycle: row.string(at: 1), state: row.string(at: 2))
+            entries[key, default: 0] += Int(row.int64(at: 3))
+        }
+        try connection.cached(Self.prunedEntries).forEachRow { row in
             let key = StateKey(job: row.string(at: 0), lifecycle: row.string(at: 1), state: row.string(at: 2))
             entries[key, default: 0] += Int(row.int64(at: 3))
         }

@@ -275,14 +275,78 @@ struct MetricsTests {
                 afterClient.jobs.contains(
                     LedgerMetrics.JobHealth(job: "shell", lastSuccess: nil, consecutiveFailures: 1)))
 
-            // A prune takes its runs out of every figure, counters included.
+            // A prune takes its runs out of the gauges, never out of the counters: they stay
+            // what the history counted before it, and the gauges are what is left.
             let report = try ledger.prune(terminalBefore: Self.at(1500))
             #expect(report.runs > 0, "seed \(seed)")
             let afterPrune = try ledger.metrics(now: now)
-            #expect(try Self.oracle(database, now: now) == Self.nonZero(afterPrune), "seed \(seed)")
-            let total = { (metrics: LedgerMetrics) in metrics.stateChanges.reduce(0) { $0 + $1.entries } }
-            #expect(total(afterClient) - total(afterPrune) == report.changes, "seed \(seed)")
+            let left = try Self.oracle(database, now: now)
+            let beforePrune = Self.nonZero(afterClient)
+            #expect(Self.nonZero(afterPrune).stateChanges == beforePrune.stateChanges, "seed \(seed)")
+            #expect(afterPrune.runDurations == beforePrune.runDurations, "seed \(seed)")
+            #expect(afterPrune.runs == left.runs, "seed \(seed)")
+            #expect(afterPrune.oldestActiveRuns == left.oldestActiveRuns, "seed \(seed)")
+            // Health is of the runs left; a job whose runs all went keeps its series, at none.
+            #expect(afterPrune.jobs.filter { job in left.jobs.contains { $0.job == job.job } } == left.jobs)
+            #expect(
+                afterPrune.jobs.filter { job in !left.jobs.contains { $0.job == job.job } }.allSatisfy {
+                    $0.lastSuccess == nil && $0.consecutiveFailures == 0
+                }, "seed \(seed)")
+            let leftChanges = left.stateChanges.reduce(0) { $0 + $1.entries }
+            let counted = afterPrune.stateChanges.reduce(0) { $0 + $1.entries }
+            #expect(counted - leftChanges == report.changes, "seed \(seed)")
             #expect(try ledger.verify().isClean)
+        }
+    }
+
+    /// The counters, as Prometheus' own parser reads them, never go back: not after a prune
+    /// by the library, nor after one made in plain SQL by a foreign client, and they go on
+    /// counting the changes made after it.
+    @Test(arguments: Ledger.Engine.allCases) func countersNeverGoBackWhenHistoryIsPruned(_ engine: Ledger.Engine)
+        throws
+    {
+        try withTemporaryLedger(engine) { ledger, database in
+            try Self.fillKnown(ledger)
+            let now = Self.at(100_000)
+            let counters = { (metrics: LedgerMetrics) throws -> [String: Double] in
+                try Self.counterSamples(try Self.parsedByPrometheusClient(metrics.prometheusText))
+            }
+            let before = try counters(try ledger.metrics(now: now))
+            try #require(!before.isEmpty)
+            let historyRows = try database.query("SELECT count(*) FROM state_changes;")
+
+            let report = try ledger.prune(terminalBefore: Self.at(60))
+            try #require(report.runs > 0)
+            let afterLibrary = try counters(try ledger.metrics(now: now))
+            #expect(afterLibrary == before)
+
+            // A foreign client's prune: a prune record, then a plain DELETE of a whole run.
+            let ended = try database.query(
+                "SELECT id FROM runs WHERE ended_at IS NOT NULL AND id NOT IN (SELECT parent_id FROM runs WHERE parent_id IS NOT NULL) AND id NOT IN (SELECT upstream_id FROM run_dependencies) ORDER BY num LIMIT 1;"
+            )
+            try #require(ended.count == 1, "no run left for the foreign prune")
+            let result = try database.run(
+                """
+                INSERT INTO prunes (before_at, at, actor, runs, changes) VALUES (\(Self.at(200_000).rawValue), \(now.rawValue), 'shell', 1, 0);
+                DELETE FROM runs WHERE id = '\(ended[0])';
+                """)
+            try #require(result.status == 0, "\(result.stderr)")
+            #expect(try database.query("SELECT count(*) FROM runs WHERE id = '\(ended[0])';") == ["0"])
+            let afterShell = try counters(try ledger.metrics(now: now))
+            #expect(afterShell == before)
+
+            // The history the counters count is what the ledger ever held.
+            let total = afterShell.filter { $0.key.hasPrefix("runledger_state_changes_total{") }.values.reduce(0, +)
+            #expect(historyRows.map { Double($0) } == [total])
+
+            // And they go on from there.
+            let id = try ledger.start(job: "etl", lifecycle: "canonical", at: Self.at(100_001)).id
+            try ledger.transition(id, to: "RUNNING", at: Self.at(100_002))
+            let afterMore = try counters(try ledger.metrics(now: now))
+            for (sample, value) in before { #expect(afterMore[sample, default: -1] >= value, "\(sample)") }
+            #expect(
+                afterMore["runledger_state_changes_total{job=etl,lifecycle=canonical,to_state=RUNNING}"] ?? 0
+                    == (before["runledger_state_changes_total{job=etl,lifecycle=canonical,to_state=RUNNING}"] ?? 0) + 1)
         }
     }
 
@@ -492,6 +556,22 @@ struct MetricsTests {
         let object: [Any] = [family, type, name, labels, value]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The counter samples (of counters and histograms) among samples `parsedByPrometheusClient`
+    /// returned, by sample name and labels (`name{key=value,...}`, keys sorted), to their value.
+    static func counterSamples(_ samples: [String]) throws -> [String: Double] {
+        var counters: [String: Double] = [:]
+        for sample in samples {
+            let parts = try #require(try JSONSerialization.jsonObject(with: Data(sample.utf8)) as? [Any])
+            guard let type = parts[1] as? String, type == "counter" || type == "histogram",
+                let name = parts[2] as? String, let labels = parts[3] as? [String: String],
+                let value = parts[4] as? Double
+            else { continue }
+            let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            counters["\(name){\(pairs.joined(separator: ","))}"] = value
+        }
+        return counters
     }
 
     /// The samples of `text` as `prometheus_client.parser.text_string_to_metric_families`

@@ -223,9 +223,10 @@ FOR EACH ROW EXECUTE FUNCTION runs_before_update();
 
 -- Only a whole terminal run that ended before the latest prune cutoff, and that no other
 -- run names as parent or upstream, can be deleted; TRUNCATE of runs never. A run that may
--- go takes its duration and its stays out of the stats here, while its history is still
--- there (its history and dependencies then go by their foreign keys, ON DELETE CASCADE,
--- whose triggers fire before runs_after_delete).
+-- go takes its duration and its stays out of the stats, and adds its history rows and its
+-- duration to the pruned tallies (so the metrics' counters never go back), here, while its
+-- history is still there (its history and dependencies then go by their foreign keys, ON
+-- DELETE CASCADE, whose triggers fire before runs_after_delete).
 -- Tags: append_only.
 CREATE OR REPLACE FUNCTION runs_before_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
@@ -256,6 +257,15 @@ BEGIN
     WHERE s.job = OLD.job AND s.lifecycle = OLD.lifecycle AND s.state = g.state AND s.bucket = g.b;
     DELETE FROM stats_run_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND runs <= 0;
     DELETE FROM stats_state_durations WHERE job = OLD.job AND lifecycle = OLD.lifecycle AND stays <= 0;
+
+    INSERT INTO pruned_state_entries AS p (job, lifecycle, state, entries)
+    SELECT OLD.job, OLD.lifecycle, to_state, count(*) FROM state_changes WHERE run_num = OLD.num GROUP BY to_state
+    ON CONFLICT (job, lifecycle, state) DO UPDATE SET entries = p.entries + excluded.entries;
+    INSERT INTO pruned_run_durations AS p (job, lifecycle, state, outcome, bucket, runs, total_us, max_us)
+    VALUES (OLD.job, OLD.lifecycle, OLD.state, coalesce(OLD.outcome, ''), stats_bucket(OLD.ended_at - OLD.created_at),
+            1, OLD.ended_at - OLD.created_at, OLD.ended_at - OLD.created_at)
+    ON CONFLICT (job, lifecycle, state, outcome, bucket) DO UPDATE
+    SET runs = p.runs + 1, total_us = p.total_us + excluded.total_us, max_us = greatest(p.max_us, excluded.max_us);
     RETURN OLD;
 END $$;
 DROP TRIGGER IF EXISTS runs_before_delete ON runs;

@@ -224,11 +224,23 @@ BEGIN
     END;
 END;
 
--- A deleted run takes its duration and its stays out of the stats, then its history, its
--- dependencies, its annotations and the OpenLineage events received for it with it (their
--- own delete triggers let them go once the run is gone).
+-- A deleted run takes its duration and its stays out of the stats, and adds its history
+-- rows and its duration to the pruned tallies (which keep the metrics' counters from going
+-- back); then its history, its dependencies, its annotations and the OpenLineage events
+-- received for it go with it (their own delete triggers let them go once the run is gone).
 CREATE TRIGGER runs_after_delete AFTER DELETE ON runs
 BEGIN
+    INSERT INTO pruned_state_entries (job, lifecycle, state, entries)
+    SELECT OLD.job, OLD.lifecycle, to_state, count(*) FROM state_changes WHERE run_num = OLD.num GROUP BY to_state
+    ON CONFLICT DO UPDATE SET entries = entries + excluded.entries;
+    INSERT INTO pruned_run_durations (job, lifecycle, state, outcome, bucket, runs, total_us, max_us)
+    SELECT OLD.job, OLD.lifecycle, OLD.state, ifnull(OLD.outcome, ''),
+           CASE WHEN d < 1000 THEN d ELSE length(d) * 1000 + substr(d, 1, 3) END, 1, d, d
+    FROM (SELECT OLD.ended_at - OLD.created_at AS d)
+    WHERE d IS NOT NULL
+    ON CONFLICT DO UPDATE SET runs = runs + 1, total_us = total_us + excluded.total_us,
+        max_us = max(max_us, excluded.max_us);
+
     UPDATE stats_run_durations SET runs = runs - 1, total_us = total_us - (OLD.ended_at - OLD.created_at)
     WHERE OLD.ended_at IS NOT NULL
       AND job = OLD.job AND lifecycle = OLD.lifecycle AND state = OLD.state AND outcome = ifnull(OLD.outcome, '')
