@@ -143,6 +143,9 @@ public final class Ledger: Sendable {
     public let configuration: Configuration
 
     private let connection: SerializedConnection
+    /// The thread the async overloads run their work on (Ledger+Async.swift); it starts with
+    /// the first of them.
+    let worker = LedgerThread()
 
     /// Opens the ledger at `path`, creating and migrating it as `configuration.mode` allows.
     ///
