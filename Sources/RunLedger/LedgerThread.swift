@@ -20,18 +20,17 @@ package final class LedgerThread: Sendable {
 
     /// Runs `body` on the thread and returns what it returns; the caller's task is suspended,
     /// not blocked, meanwhile. A task cancelled before its job begins gets `CancellationError`
-    /// and the job does not run; a job that has begun runs to its end (a write is never cut
-    /// in half).
+    /// at once and the job never runs; a job that has begun runs to its end (a write is never
+    /// cut in half).
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try Task.checkCancellation()
         let job = Job()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                job.work = {
-                    continuation.resume(with: Result { try body() })
-                }
-                job.abandon = { continuation.resume(throwing: CancellationError()) }
-                queue.push(job)
+                let queued = job.install(
+                    work: { continuation.resume(with: Result { try body() }) },
+                    abandon: { continuation.resume(throwing: CancellationError()) })
+                if queued { queue.push(job) } else { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
             job.cancel()
@@ -48,34 +47,51 @@ package final class LedgerThread: Sendable {
     var jobsBegun: Int { queue.jobsBegun }
 }
 
-/// A queued piece of work, and whether its task was cancelled before it began.
-///
-/// `@unchecked Sendable`: `work` and `abandon` are set once, before the job is queued (the
-/// queue's lock publishes them to the thread); `state` is read and written under `lock` only.
-private final class Job: @unchecked Sendable {
-    enum State { case queued, begun, cancelled }
+/// A queued piece of work, and whether its task was cancelled before it began: exactly one
+/// of its two closures runs, `work` on the thread or `abandon` on cancellation.
+private final class Job: Sendable {
+    private enum State {
+        /// Not queued yet; `cancelled` if the task was cancelled already.
+        case new(cancelled: Bool)
+        case queued(work: @Sendable () -> Void, abandon: @Sendable () -> Void)
+        case finished
+    }
 
-    var work: (() -> Void)?
-    var abandon: (() -> Void)?
-    private let lock = Mutex<State>(.queued)
+    private let state = Mutex<State>(.new(cancelled: false))
 
-    /// Marks the job cancelled if it has not begun; the thread then abandons it.
-    func cancel() {
-        lock.withLock { state in
-            if state == .queued { state = .cancelled }
+    /// Takes the job's closures before it is queued; false if its task was cancelled first
+    /// (then neither will run, and the job must not be queued).
+    func install(work: @escaping @Sendable () -> Void, abandon: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { state in
+            guard case .new(cancelled: false) = state else { return false }
+            state = .queued(work: work, abandon: abandon)
+            return true
         }
     }
 
-    /// Runs the job, or resumes its caller with `CancellationError` if it was cancelled first.
-    func perform() {
-        let begin = lock.withLock { state -> Bool in
-            guard state == .queued else { return false }
-            state = .begun
-            return true
+    /// Abandons the job if it has not begun: its caller gets `CancellationError` now.
+    func cancel() {
+        let abandon = state.withLock { state -> (@Sendable () -> Void)? in
+            switch state {
+            case .new: state = .new(cancelled: true)
+            case .queued(_, let abandon):
+                state = .finished
+                return abandon
+            case .finished: break
+            }
+            return nil
         }
-        if begin { work?() } else { abandon?() }
-        work = nil
-        abandon = nil
+        abandon?()
+    }
+
+    /// Runs the job on the thread, unless it was abandoned.
+    func perform() {
+        let work = state.withLock { state -> (@Sendable () -> Void)? in
+            guard case .queued(let work, _) = state else { return nil }
+            state = .finished
+            return work
+        }
+        work?()
     }
 }
 
