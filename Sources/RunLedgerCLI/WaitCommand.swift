@@ -5,7 +5,7 @@ import RunLedgerOutput
 struct WaitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait",
-        abstract: "Block until a run ends (or enters a state); exit by how it ended.",
+        abstract: "Block until a run ends; exit by how it ended.",
         discussion: """
             Waits for the run to reach a terminal state, whichever process records it, then \
             prints the run (as runs prints it) and exits with how it ended: its canonical \
