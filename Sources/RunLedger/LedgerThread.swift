@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// One thread of its own that runs a ledger's blocking work for async callers, one job at a
 /// time, in the order they came, so that a write waiting for another process's lock (up to
@@ -172,7 +173,8 @@ private final class JobQueue: @unchecked Sendable {
         let created = pthread_create(
             &thread, nil,
             { argument in
-                let queue = Unmanaged<JobQueue>.fromOpaque(argument!).takeRetainedValue()
+                guard let argument else { return nil }
+                let queue = Unmanaged<JobQueue>.fromOpaque(argument).takeRetainedValue()
                 while let job = queue.next() { job.perform() }
                 return nil
             }, unmanaged.toOpaque())

@@ -39,8 +39,8 @@ struct RunLedgerCommand: ParsableCommand {
             CommandGroup(
                 name: "Read",
                 subcommands: [
-                    HistoryCommand.self, WaitCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self, SQLCommand.self,
-                    LifecyclesCommand.self,
+                    HistoryCommand.self, WaitCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self,
+                    SQLCommand.self, LifecyclesCommand.self,
                 ]),
             // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
             CommandGroup(

@@ -1,7 +1,7 @@
 public import RunLedger
 
 extension Ledger {
-    /// Opens the ledger in a PostgreSQL database as ``RunLedger/Ledger/init(postgres:configuration:)``
+    /// Opens the ledger in a PostgreSQL database as `Ledger(postgres:configuration:)`
     /// does, on a thread of its own rather than the caller's (connecting waits for the network).
     ///
     /// ```swift

@@ -125,7 +125,7 @@ struct WaitCommandTests {
         var seen = Set(queue.map { $0[0].to })
         while !queue.isEmpty {
             let path = queue.removeFirst()
-            let here = path.last!.to
+            guard let here = path.last?.to else { continue }
             if let last = lifecycle.transitions(from: here).first(where: { $0.to == target }) {
                 return (path, last)
             }
@@ -185,7 +185,8 @@ struct WaitCommandTests {
     func waitRefusesAnUnknownRunOrState(_ engine: Ledger.Engine) throws {
         try withInitializedLedger(engine) { directory, database in
             let db = ["--db", database.location]
-            expectFailure(try runledger(db + ["wait", "no-such-run"], in: directory), code: 66, mentioning: "no-such-run")
+            expectFailure(
+                try runledger(db + ["wait", "no-such-run"], in: directory), code: 66, mentioning: "no-such-run")
             let started = try runledger(db + ["start", "j", "--lifecycle", "databricks"], in: directory)
             let id = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             expectFailure(
