@@ -101,7 +101,8 @@ struct RunWaiter: Sendable {
         self.runID = runID
         self.state = state
         self.timeout = timeout
-        self.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        // Beyond a century is as good as never (and would overflow the clock's instant).
+        self.deadline = timeout.flatMap { $0 > .seconds(3_155_760_000) ? nil : ContinuousClock.now.advanced(by: $0) }
         self.interval = ledger.engine == .sqlite ? .milliseconds(50) : .milliseconds(100)
         let mark = try ledger.withConnection { try Store(connection: $0).commitMark() }
         let (run, lastSeq) = try ledger.read { connection -> (Run, Int64) in

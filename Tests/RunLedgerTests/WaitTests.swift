@@ -123,6 +123,11 @@ struct WaitTests {
             #expect(throws: WaitTimeout.self) {
                 try ledger.wait(for: run.id, until: "Running", timeout: .zero)
             }
+            // A run that has ended returns at once, whatever the timeout (none, or one too
+            // long for the clock).
+            try ledger.transition(run.id, to: "Cancelled")
+            #expect(try ledger.wait(for: run.id).state == "Cancelled")
+            #expect(try ledger.wait(for: run.id, timeout: .seconds(Int64.max)).state == "Cancelled")
         }
     }
 
