@@ -29,9 +29,12 @@ swift-symbolgraph-extract -module-name RunLedger -target "$triple" -I "$modules"
     -minimum-access-level public -skip-inherited-docs -output-dir "$work/symbols"
 
 output="${DOCS_OUTPUT:-$work}/RunLedger.doccarchive"
+# Each call has a synchronous and an async overload of the same name (Ledger+Async.swift):
+# DocC's overload pages let ``start(job:...)`` name both, where a link would otherwise be
+# ambiguous (a warning, so an error here).
 if ! docc convert --additional-symbol-graph-dir "$work/symbols" \
     --fallback-display-name RunLedger --fallback-bundle-identifier runledger.RunLedger \
-    --output-path "$output" --warnings-as-errors >"$work/docc.log" 2>&1; then
+    --output-path "$output" --warnings-as-errors --enable-experimental-overloaded-symbol-presentation >"$work/docc.log" 2>&1; then
     cat "$work/docc.log" >&2
     echo "DocC reported the problems above in the documentation comments of Sources/RunLedger." >&2
     exit 1

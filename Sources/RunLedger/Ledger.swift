@@ -13,7 +13,9 @@ import Synchronization
 /// typed errors, generated ids and times, and safe sharing. One `Ledger` may be used from
 /// many threads and tasks at once (it serializes its one connection), and many processes may
 /// open the same file (WAL, a busy timeout, and `BEGIN IMMEDIATE` for every write, so a
-/// caller does not see "database is locked" under ordinary contention).
+/// caller does not see "database is locked" under ordinary contention). In async code, the
+/// async overloads (`try await ledger.start(...)`) do the same work on the ledger's own
+/// thread, so that a write waiting for a lock never blocks the cooperative pool.
 ///
 /// ```swift
 /// let ledger = try Ledger(path: "runs.db")
@@ -67,6 +69,18 @@ import Synchronization
 /// - ``metrics(maxJobs:now:)``
 /// - ``LedgerMetrics``
 /// - ``query(_:)``
+///
+/// ### Waiting for a run
+///
+/// - ``wait(for:until:timeout:)``
+/// - ``WaitTimeout``
+///
+/// ### Async code
+///
+/// Every call above has an async overload (Ledger+Async.swift) that runs on the ledger's
+/// own thread, off Swift's cooperative pool; in async code the compiler picks it.
+///
+/// - ``open(path:configuration:)``
 ///
 /// ### Lifecycles
 ///
@@ -143,6 +157,9 @@ public final class Ledger: Sendable {
     public let configuration: Configuration
 
     private let connection: SerializedConnection
+    /// The thread the async overloads run their work on (Ledger+Async.swift); it starts with
+    /// the first of them.
+    let worker = LedgerThread()
 
     /// Opens the ledger at `path`, creating and migrating it as `configuration.mode` allows.
     ///

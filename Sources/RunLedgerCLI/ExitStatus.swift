@@ -10,6 +10,13 @@ enum ExitStatus {
     static let software: Int32 = 70
     static let ioError: Int32 = 74
     static let tempFail: Int32 = 75
+    /// `wait`: the run ended FAILED or CRASHED (outside sysexits' range, so never confused
+    /// with an error of the command itself).
+    static let runFailed: Int32 = 10
+    /// `wait`: the run ended CANCELLED or SKIPPED.
+    static let runCancelled: Int32 = 11
+    /// `wait`: the timeout passed before the run ended.
+    static let waitTimedOut: Int32 = 12
 
     static func of(_ error: LedgerError) -> Int32 {
         switch error {

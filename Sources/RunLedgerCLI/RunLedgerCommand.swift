@@ -23,7 +23,8 @@ struct RunLedgerCommand: ParsableCommand {
 
             The ledger is --db <path|postgresql://...>, else $RUNLEDGER_DB, else ./runledger.db.
             Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, \
-            70 internal error, 74 I/O error or corrupt file, 75 try again (busy, expected-state conflict).
+            70 internal error, 74 I/O error or corrupt file, 75 try again (busy, expected-state conflict); \
+            wait adds 10 failed or crashed, 11 cancelled or skipped, 12 timed out.
             """,
         version: "runledger 0.1.0",
         groupedSubcommands: [
@@ -38,8 +39,8 @@ struct RunLedgerCommand: ParsableCommand {
             CommandGroup(
                 name: "Read",
                 subcommands: [
-                    HistoryCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self, SQLCommand.self,
-                    LifecyclesCommand.self,
+                    HistoryCommand.self, WaitCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self,
+                    SQLCommand.self, LifecyclesCommand.self,
                 ]),
             // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
             CommandGroup(

@@ -32,7 +32,8 @@ struct RootHelpTests {
         ./runledger.db.
         Exit codes: 0 ok, 64 usage, 65 rejected data, 66 no such ledger or run, 70
         internal error, 74 I/O error or corrupt file, 75 try again (busy,
-        expected-state conflict).
+        expected-state conflict); wait adds 10 failed or crashed, 11 cancelled or
+        skipped, 12 timed out.
 
         USAGE: runledger [--db <path|uri>] [--durability <level>] [--busy-timeout <seconds>] [--actor <name>] <subcommand>
 
@@ -61,6 +62,7 @@ struct RootHelpTests {
 
         READ SUBCOMMANDS:
           history                 Show a run's timeline: each change, its time, and why.
+          wait                    Block until a run ends; exit by how it ended.
           runs                    List runs, newest first; filter by job, state or time.
           stats                   Show success rates, durations and time in each state.
           metrics                 Print metrics for Prometheus, or write a textfile.

@@ -127,6 +127,11 @@ final class Connection {
     /// Rows changed by the last INSERT, UPDATE or DELETE, not counting triggers (`sqlite3_changes64`).
     var changes: Int64 { sqlite3_changes64(handle) }
 
+    /// Rows changed by this connection since it opened, triggers included
+    /// (`sqlite3_total_changes64`): it moves with each of the connection's own writes, which
+    /// `PRAGMA data_version` does not count.
+    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+
     // MARK: - Statements
 
     /// Runs one or more statements that return no rows needed (`sqlite3_exec`).
