@@ -75,7 +75,7 @@ BEGIN
 
     EXECUTE format(
         'GRANT INSERT ON %1$I.runs, %1$I.state_changes, %1$I.state_history, %1$I.run_dependencies, '
-        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
+        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.seals, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
