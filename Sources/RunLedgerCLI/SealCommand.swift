@@ -5,7 +5,7 @@ import RunLedgerOutput
 struct SealCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
-        abstract: "Seal the history: a SHA-256 chain over every row, stored and printed.",
+        abstract: "Seal the history with a SHA-256 chain; print the seal.",
         discussion: """
             Hashes the history rows recorded since the latest seal (every column, in seq \
             order), folds in the latest seal, stores the new seal in the seals table and \
