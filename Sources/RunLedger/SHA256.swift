@@ -59,7 +59,9 @@ package enum SHA256 {
             let digits = Array("0123456789abcdef")
             var text = ""
             for word in h {
-                for shift in stride(from: 28, through: 0, by: -4) { text.append(digits[Int(word >> UInt32(shift) & 0xF)]) }
+                for shift in stride(from: 28, through: 0, by: -4) {
+                    text.append(digits[Int(word >> UInt32(shift) & 0xF)])
+                }
             }
             return text
         }

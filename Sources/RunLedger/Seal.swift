@@ -4,8 +4,10 @@
 /// The chain value of a seal is the SHA-256, as 64 lowercase hex digits, of the previous
 /// seal's value (64 zeros for the first seal) followed by each covered row's digest, in
 /// `seq` order: all as ASCII hex text. A row's digest is the SHA-256 of its canonical
-/// encoding (``encode(_:)``). README ("Sealed history") shows how to recompute it with other
-/// tools.
+/// encoding: its 11 `state_history` columns in order (`seq`, `run_id`, `from_state`,
+/// `to_state`, `at`, `action`, `actor`, `reason`, `meta`, `outcome`, `request_key`), each `-`
+/// when NULL, else its byte length in decimal, `:` and its UTF-8 bytes. README ("Sealed
+/// history") shows how to recompute it with other tools.
 public struct Seal: Sendable, Hashable {
     /// What a seal covers.
     public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
@@ -108,6 +110,7 @@ public struct Seal: Sendable, Hashable {
     /// in decimal), with nothing between columns. The empty text is `0:`, distinct from NULL.
     ///
     /// - Parameter columns: The 11 values, as text (nil for NULL).
+    /// - Returns: The encoding's bytes.
     package static func encode(_ columns: [String?]) -> [UInt8] {
         var bytes: [UInt8] = []
         for column in columns {

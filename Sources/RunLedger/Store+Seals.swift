@@ -133,7 +133,9 @@ extension Store {
         return try connection.prepare(sql).fetchOne { $0.int64(at: 0) } ?? 0
     }
 
-    private func insertSeal(kind: Seal.Kind, from: Int64, through: Int64, chain: Chain, after latest: Seal?, actor: String?)
+    private func insertSeal(
+        kind: Seal.Kind, from: Int64, through: Int64, chain: Chain, after latest: Seal?, actor: String?
+    )
         throws -> Seal
     {
         let seal = Seal(
@@ -191,7 +193,8 @@ private struct SealChecker {
             rows += Int(chain.rows)
             guard chain.sha256 != seal.sha256 || chain.rows != seal.rows else { continue }
             let (seq, what) = firstDifference(chain, seal: seal, digests: digests, located: located)
-            report(seq: seq, "\(what), and no longer matches seal \(seal.id) (seqs \(seal.fromSeq + 1) to \(seal.seq)).")
+            report(
+                seq: seq, "\(what), and no longer matches seal \(seal.id) (seqs \(seal.fromSeq + 1) to \(seal.seq)).")
         }
         checkSaved(stored.map(\.seal))
         let sealedThrough = stored.last?.seal.seq ?? 0

@@ -218,9 +218,11 @@ struct ConsistentRewriteTests {
                 for _, sql in triggers: db.execute(sql)
                 db.execute("COMMIT")
                 """
-            let attack = try RunningProcess("/usr/bin/env", ["python3", "-c", script, path], directory: directory).wait()
+            let attack = try RunningProcess("/usr/bin/env", ["python3", "-c", script, path], directory: directory)
+                .wait()
             try #require(attack.status == 0, "\(attack)")
-            #expect(try sqlite3("SELECT state FROM runs WHERE id = 'done';", on: path, in: directory).stdout == "Failed\n")
+            #expect(
+                try sqlite3("SELECT state FROM runs WHERE id = 'done';", on: path, in: directory).stdout == "Failed\n")
             let plain = try runledger(["--db", path, "verify"], in: directory)
             #expect(plain.status == 0, "today's verify passes the consistent rewrite: \(plain)")
             let sealed = try runledger(

@@ -196,7 +196,8 @@ struct SealTests {
             let digests = try ledger.read { database in
                 try Store(connection: database).chain(after: 6, through: 8, previous: lines[0].sha256).digests
             }.map { "\($0.seq)=\($0.digest.prefix(8))" }.joined(separator: ",")
-            try bypassingTheRules(database, ["UPDATE seals SET sha256 = '\(forged)', digests = '\(digests)' WHERE id = 2"])
+            try bypassingTheRules(
+                database, ["UPDATE seals SET sha256 = '\(forged)', digests = '\(digests)' WHERE id = 2"])
             let inside = try ledger.verify(seals: [])
             #expect(inside.isClean, "without the saved lines a full rewrite is consistent: \(inside.problems)")
             let report = try ledger.verify(seals: lines)
@@ -226,10 +227,13 @@ struct SealTests {
         try withSealedLedger(engine) { ledger, database, lines in
             let report = try ledger.prune(terminalBefore: cutoff)
             #expect(report.runs == 3 && report.changes == 6)
-            #expect(try database.query("SELECT id, kind, from_seq, seq FROM seals ORDER BY id;") == [
-                "1|seal|0|6", "2|seal|6|8", "3|seal|8|8", "4|prune|0|8",
-            ])
-            let stored = try ledger.read { try Store(connection: $0).seals() }.map { try #require(Seal.Line($0.seal.line)) }
+            #expect(
+                try database.query("SELECT id, kind, from_seq, seq FROM seals ORDER BY id;") == [
+                    "1|seal|0|6", "2|seal|6|8", "3|seal|8|8", "4|prune|0|8",
+                ])
+            let stored = try ledger.read { try Store(connection: $0).seals() }.map {
+                try #require(Seal.Line($0.seal.line))
+            }
             let after = try ledger.verify(seals: stored)
             #expect(after.isClean && after.recomputed == 1 && after.rows == 2, "\(after.problems)")
             #expect(try ledger.verify(seals: lines).isClean)
