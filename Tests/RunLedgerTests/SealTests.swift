@@ -1,4 +1,5 @@
 import Foundation
+import RunLedgerPostgres
 import Testing
 
 @testable import RunLedger
@@ -10,7 +11,7 @@ import Testing
 /// The attacks run through Python (sqlite3 / psycopg), with every trigger out of the way:
 /// on SQLite dropped and recreated exactly from their own SQL, on PostgreSQL skipped with
 /// `session_replication_role = replica` (what a superuser can do), so `verify` finds no
-/// altered rule.
+/// altered rule. And on PostgreSQL, a seal never passes a row not yet committed.
 struct SealTests {
     let old = Timestamp(rawValue: 1_735_689_600_000_000)  // 2025-01-01T00:00:00Z
     let cutoff = Timestamp(rawValue: 1_767_225_600_000_000)  // 2026-01-01T00:00:00Z
@@ -257,6 +258,46 @@ struct SealTests {
             #expect(seq == 2)
             #expect(try ledger.run(id: "r1") != nil)
             #expect(try database.query("SELECT count(*) FROM prunes;") == ["0"])
+        }
+    }
+
+    // MARK: - PostgreSQL: the high-water mark
+
+    /// A session holding a drawn seq uncommitted keeps every seal short of it: the seal waits
+    /// for `history_high_water()` (here, until its lock timeout), and once the row commits the
+    /// next seal covers it, so no seal ever skips a row that commits after a greater one.
+    @Test func onPostgreSQLASealNeverPassesARowNotYetCommitted() throws {
+        try withTemporaryDirectory { directory in
+            try withTestDatabase(.postgres, in: directory, name: "late") { database in
+                let ledger = try database.open()
+                try ledger.start(job: "etl", lifecycle: "canonical", id: "early")
+                let held = directory.appendingPathComponent("held")
+                let go = directory.appendingPathComponent("go")
+                let writer = try database.startPython(
+                    """
+                    import os, time
+                    with db.transaction():
+                        db.execute("INSERT INTO runs (id, job, lifecycle) VALUES ('late', 'etl', 'canonical')")
+                        open(\"\(held.path)\", "w").close()
+                        deadline = time.time() + 60
+                        while not os.path.exists(\"\(go.path)\") and time.time() < deadline: time.sleep(0.01)
+                    """, in: directory)
+                var waited = 0
+                while !FileManager.default.fileExists(atPath: held.path) && waited < 6000 {
+                    usleep(10_000)
+                    waited += 1
+                }
+                try #require(FileManager.default.fileExists(atPath: held.path), "the writer never held its row")
+                let impatient = try database.open(.init(durability: .normal, busyTimeout: .milliseconds(300)))
+                let error = try #require(throws: PostgresError.self) { try impatient.seal() }
+                #expect(error.sqlState == "55P03", "the seal waited for the writer, until its lock timeout: \(error)")
+                _ = FileManager.default.createFile(atPath: go.path, contents: nil)
+                let result = try writer.wait()
+                try #require(result.status == 0, "\(result)")
+                let seal = try ledger.seal()
+                #expect(seal.seq == 2 && seal.rows == 2, "\(seal)")
+                #expect(try ledger.verify(seals: [#require(Seal.Line(seal.line))]).isClean)
+            }
         }
     }
 }
