@@ -13,8 +13,8 @@
 --   the SECURITY DEFINER rules run as the owner. Nobody connects as the owner to write:
 --   an owner may disable or drop triggers, which no rule can refuse;
 -- - the writer may do what the library does, and nothing else: SELECT everything; INSERT
---   into runs, state_changes and state_history, run_dependencies, run_annotations (every
---   one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
+--   into runs, state_changes and state_history, run_dependencies, run_annotations, seals
+--   (every one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
 --   the history: no client writes them) and DELETE (a prune: runs_before_delete lets only
 --   whole pruned runs go) after an INSERT into prunes; a job's limit (jobs: INSERT,
 --   UPDATE, DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
