@@ -356,7 +356,7 @@ BEGIN
 
     EXECUTE format(
         'GRANT INSERT ON %1$I.runs, %1$I.state_changes, %1$I.state_history, %1$I.run_dependencies, '
-        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
+        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.seals, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
@@ -577,6 +577,45 @@ BEGIN
         PERFORM runledger_refuse('derived_state',
             'runs.state, updated_at, ended_at and outcome follow state_history; insert a state_history row instead',
             'run ' || OLD.id || ' is in ' || coalesce(OLD.state, 'no state'));
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.seals_are_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM runledger_refuse('append_only',
+        CASE TG_OP WHEN 'UPDATE' THEN 'seals cannot be changed' ELSE 'seals cannot be deleted' END, TG_OP || ' seals');
+    RETURN OLD;
+END $$;
+
+CREATE FUNCTION public.seals_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    latest seals%ROWTYPE;
+BEGIN
+    PERFORM pg_advisory_xact_lock(runledger_lock_key('seals', NULL));
+    SELECT * INTO latest FROM seals ORDER BY id DESC LIMIT 1;
+    IF NEW.id IS NULL THEN
+        NEW.id := coalesce(latest.id, 0) + 1;
+    ELSIF NEW.id <= coalesce(latest.id, 0) THEN
+        PERFORM runledger_refuse('history_order', 'a new seal must come after every other',
+            'id ' || NEW.id || ', the highest is ' || latest.id);
+    END IF;
+    IF NEW.previous IS DISTINCT FROM coalesce(latest.sha256, repeat('0', 64)) THEN
+        PERFORM runledger_refuse('history_order', 'a new seal must fold in the latest seal',
+            'seal ' || NEW.id || ' folds in ' || coalesce(NEW.previous, 'NULL'));
+    ELSIF NEW.from_seq IS DISTINCT FROM (CASE NEW.kind WHEN 'prune' THEN 0 ELSE coalesce(latest.seq, 0) END) THEN
+        PERFORM runledger_refuse('history_order',
+            'a seal covers the rows after the latest seal, a prune''s seal every row',
+            'seal ' || NEW.id || ' from seq ' || coalesce(NEW.from_seq::text, 'NULL'));
+    ELSIF NEW.seq < coalesce(latest.seq, 0) OR NEW.seq > (SELECT coalesce(max(seq), 0) FROM state_changes) THEN
+        PERFORM runledger_refuse('history_order',
+            'a new seal must end between the latest seal and the newest history row', 'seal ' || NEW.id || ' to seq ' || NEW.seq);
     END IF;
     RETURN NEW;
 END $$;
@@ -1175,6 +1214,25 @@ CREATE SEQUENCE public.runs_num_seq
 
 ALTER SEQUENCE public.runs_num_seq OWNED BY public.runs.num;
 
+CREATE TABLE public.seals (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    from_seq bigint NOT NULL,
+    seq bigint NOT NULL,
+    rows bigint NOT NULL,
+    previous text NOT NULL,
+    sha256 text NOT NULL,
+    digests text NOT NULL,
+    at bigint NOT NULL,
+    actor text,
+    CONSTRAINT seals_check CHECK ((seq >= from_seq)),
+    CONSTRAINT seals_from_seq_check CHECK ((from_seq >= 0)),
+    CONSTRAINT seals_kind_check CHECK ((kind = ANY (ARRAY['seal'::text, 'prune'::text]))),
+    CONSTRAINT seals_previous_check CHECK ((length(previous) = 64)),
+    CONSTRAINT seals_rows_check CHECK ((rows >= 0)),
+    CONSTRAINT seals_sha256_check CHECK ((length(sha256) = 64))
+);
+
 CREATE SEQUENCE public.state_changes_seq_seq
     START WITH 1
     INCREMENT BY 1
@@ -1266,6 +1324,9 @@ ALTER TABLE ONLY public.runs
 
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_pkey PRIMARY KEY (num);
+
+ALTER TABLE ONLY public.seals
+    ADD CONSTRAINT seals_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.state_changes
     ADD CONSTRAINT state_changes_pkey PRIMARY KEY (seq);
@@ -1359,6 +1420,12 @@ CREATE TRIGGER runs_before_insert BEFORE INSERT ON public.runs FOR EACH ROW EXEC
 CREATE TRIGGER runs_before_truncate BEFORE TRUNCATE ON public.runs FOR EACH STATEMENT EXECUTE FUNCTION public.runs_before_delete();
 
 CREATE TRIGGER runs_before_update BEFORE UPDATE OF num, id, job, lifecycle, state, created_at, updated_at, ended_at, outcome, created_by, created_reason, attempt, parent_id, max_retries, heartbeat_at ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_before_update();
+
+CREATE TRIGGER seals_before_change BEFORE DELETE OR UPDATE ON public.seals FOR EACH ROW EXECUTE FUNCTION public.seals_are_append_only();
+
+CREATE TRIGGER seals_before_insert BEFORE INSERT ON public.seals FOR EACH ROW EXECUTE FUNCTION public.seals_before_insert();
+
+CREATE TRIGGER seals_before_truncate BEFORE TRUNCATE ON public.seals FOR EACH STATEMENT EXECUTE FUNCTION public.seals_are_append_only();
 
 CREATE TRIGGER state_changes_after_insert AFTER INSERT ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.state_changes_after_insert();
 

@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 3, checksum 4623a54592ebb305691fcec1a1ca834a6681acd0b435414ba5f7b9d7c3fec481.
+-- Rules version 4, checksum 2b2a0d486f1d7c8c8c5fa22f2bfb9e81810bfa2a2d153e2101c9387bbee39561.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -714,6 +714,56 @@ END;
 CREATE TRIGGER prunes_before_delete BEFORE DELETE ON prunes
 BEGIN
     SELECT RAISE(ABORT, 'runledger:append_only: prune records cannot be deleted');
+END;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE seals (
+    id        INTEGER PRIMARY KEY,  -- 1, 2, 3... in the order sealed
+    kind      TEXT NOT NULL CHECK (kind IN ('seal', 'prune')),
+        -- seal: the rows after the previous seal's seq, up to seq;
+        -- prune: every row still present up to seq, written by a prune after it removed runs
+        --        (the rows of the seal before it are then no longer all there)
+    from_seq  INTEGER NOT NULL CHECK (from_seq >= 0),  -- the rows covered have from_seq < seq <= seq
+    seq       INTEGER NOT NULL CHECK (seq >= from_seq),
+    rows      INTEGER NOT NULL CHECK (rows >= 0),      -- how many rows it covers
+    previous  TEXT NOT NULL CHECK (length(previous) = 64),  -- the previous seal's sha256; 64 zeros for the first
+    sha256    TEXT NOT NULL CHECK (length(sha256) = 64),    -- the chain value, lowercase hex
+    digests   TEXT NOT NULL,        -- each row covered as seq=<first 8 hex digits of its digest>, comma-separated
+                                    -- (to name the first row that changed; '' for a prune's seal)
+    at        INTEGER NOT NULL,     -- when it was made (microseconds since the epoch, UTC)
+    actor     TEXT
+) STRICT;
+
+-- seals: what each event fires
+--   BEFORE INSERT      seals_before_insert: history_order
+--   BEFORE UPDATE      seals_before_update: append_only
+--   BEFORE DELETE      seals_before_delete: append_only
+
+CREATE TRIGGER seals_before_insert BEFORE INSERT ON seals
+BEGIN
+    SELECT CASE
+        WHEN NEW.id IS NOT NULL AND NEW.id <> -1 AND NEW.id <= (SELECT ifnull(max(id), 0) FROM seals) THEN
+            RAISE(ABORT, 'runledger:history_order: a new seal must come after every other')
+        WHEN NEW.previous IS NOT (SELECT ifnull((SELECT sha256 FROM seals ORDER BY id DESC LIMIT 1),
+                                                '0000000000000000000000000000000000000000000000000000000000000000')) THEN
+            RAISE(ABORT, 'runledger:history_order: a new seal must fold in the latest seal')
+        WHEN NEW.from_seq IS NOT (CASE NEW.kind WHEN 'prune' THEN 0
+                                  ELSE (SELECT ifnull((SELECT seq FROM seals ORDER BY id DESC LIMIT 1), 0)) END) THEN
+            RAISE(ABORT, 'runledger:history_order: a seal covers the rows after the latest seal, a prune''s seal every row')
+        WHEN NEW.seq < (SELECT ifnull(max(seq), 0) FROM seals)
+             OR NEW.seq > (SELECT ifnull(max(seq), 0) FROM state_changes) THEN
+            RAISE(ABORT, 'runledger:history_order: a new seal must end between the latest seal and the newest history row')
+    END;
+END;
+
+CREATE TRIGGER seals_before_update BEFORE UPDATE ON seals
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:append_only: seals cannot be changed');
+END;
+
+CREATE TRIGGER seals_before_delete BEFORE DELETE ON seals
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:append_only: seals cannot be deleted');
 END;
 
 -- ----------------------------------------------------------------------------------------------

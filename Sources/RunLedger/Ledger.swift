@@ -91,6 +91,10 @@ import Synchronization
 /// ### Checking and retention
 ///
 /// - ``verify(limit:)``
+/// - ``seal(actor:)``
+/// - ``verify(seals:limit:)``
+/// - ``Seal``
+/// - ``SealReport``
 /// - ``prune(terminalBefore:archive:actor:)``
 /// - ``copy(to:batchSize:)``
 /// - ``CopyReport``

@@ -72,6 +72,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case queryRefused(reason: String)
     /// SQLite could not compile a query (a syntax error, an unknown table).
     case invalidQuery(message: String)
+    /// The history no longer matches its seals from `seq` (see ``Ledger/verify(seals:limit:)``),
+    /// so a prune, which would remove the evidence, is refused.
+    case sealsBroken(seq: Int64, reason: String)
 
     /// One plain sentence saying what was refused.
     public var description: String {
@@ -160,6 +163,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The query was refused: \(reason); runledger sql only reads."
         case .invalidQuery(let message):
             return "The query is not valid SQL here: \(message)."
+        case .sealsBroken(let seq, let reason):
+            return
+                "The history no longer matches its seals from seq \(seq) (\(reason.hasSuffix(".") ? String(reason.dropLast()) : reason)); nothing was pruned, so the evidence stays: run verify --seals."
         }
     }
 }

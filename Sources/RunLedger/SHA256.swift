@@ -1,4 +1,4 @@
-/// SHA-256 (FIPS 180-4), for migration checksums. Small and dependency-free; not meant for
+/// SHA-256 (FIPS 180-4), for migration checksums and the seals over the history. Small and dependency-free; not meant for
 /// secrets.
 package enum SHA256 {
     private static let k: [UInt32] = [
@@ -14,19 +14,59 @@ package enum SHA256 {
 
     /// The digest of `bytes`, as 64 lowercase hex digits.
     package static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var message = Array(bytes)
-        let bitLength = UInt64(message.count) * 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) {
-            message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-        }
+        var hasher = Hasher()
+        hasher.update(bytes)
+        return hasher.finalizeHex()
+    }
 
-        var h: [UInt32] = [
+    /// A digest computed piece by piece, for messages too long to hold at once (the seals'
+    /// chain over the whole history).
+    package struct Hasher {
+        private var h: [UInt32] = [
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
         ]
-        var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: message.count, by: 64) {
+        private var pending: [UInt8] = []
+        private var length: UInt64 = 0
+        private var w = [UInt32](repeating: 0, count: 64)
+
+        /// A hasher with nothing hashed yet.
+        package init() { pending.reserveCapacity(128) }
+
+        /// Hashes `bytes` after what was hashed before.
+        package mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+            length &+= UInt64(bytes.count)
+            pending.append(contentsOf: bytes)
+            guard pending.count >= 64 else { return }
+            let whole = pending.count - pending.count % 64
+            pending.withUnsafeBufferPointer { buffer in
+                for chunk in stride(from: 0, to: whole, by: 64) { compress(buffer, at: chunk) }
+            }
+            pending.removeFirst(whole)
+        }
+
+        /// The digest of everything hashed, as 64 lowercase hex digits. The hasher is spent.
+        package mutating func finalizeHex() -> String {
+            let bitLength = length &* 8
+            pending.append(0x80)
+            while pending.count % 64 != 56 { pending.append(0) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+            }
+            pending.withUnsafeBufferPointer { buffer in
+                for chunk in stride(from: 0, to: buffer.count, by: 64) { compress(buffer, at: chunk) }
+            }
+            pending = []
+            let digits = Array("0123456789abcdef")
+            var text = ""
+            for word in h {
+                for shift in stride(from: 28, through: 0, by: -4) {
+                    text.append(digits[Int(word >> UInt32(shift) & 0xF)])
+                }
+            }
+            return text
+        }
+
+        private mutating func compress(_ message: UnsafeBufferPointer<UInt8>, at chunk: Int) {
             for i in 0..<16 {
                 let j = chunk + i * 4
                 w[i] =
@@ -42,7 +82,7 @@ package enum SHA256 {
             for i in 0..<64 {
                 let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
                 let choice = (e & f) ^ (~e & g)
-                let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
+                let t1 = hh &+ s1 &+ choice &+ SHA256.k[i] &+ w[i]
                 let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
                 let majority = (a & b) ^ (a & c) ^ (b & c)
                 let t2 = s0 &+ majority
@@ -57,12 +97,6 @@ package enum SHA256 {
             h[6] &+= g
             h[7] &+= hh
         }
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for word in h {
-            for shift in stride(from: 28, through: 0, by: -4) { text.append(digits[Int(word >> UInt32(shift) & 0xF)]) }
-        }
-        return text
     }
 }
 

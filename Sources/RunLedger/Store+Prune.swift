@@ -102,9 +102,12 @@ private struct Pruner {
         try connection.prepare(
             "INSERT INTO prunes (before_at, at, actor, archive, runs, changes) VALUES (?, ?, ?, ?, ?, ?)"
         ).execute(cutoff.rawValue, Timestamp.now.rawValue, actor, archive, prunable.count, changes)
+        // What is removed is sealed first, and what stays sealed again after (Store+Seals).
+        let sealed = prunable.isEmpty ? nil : try Store(connection: connection).sealBeforePrune(actor: actor)
         // Children and dependants before the runs they name.
         let delete = try connection.prepare("DELETE FROM runs WHERE num = ?")
         for run in prunable.reversed() { try delete.execute(run.num) }
+        if let sealed { try Store(connection: connection).sealAfterPrune(sealed, actor: actor) }
         return PruneReport(runs: prunable.count, changes: changes, kept: kept, archive: archive)
     }
 

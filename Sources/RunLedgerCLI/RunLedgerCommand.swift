@@ -46,7 +46,8 @@ struct RunLedgerCommand: ParsableCommand {
             CommandGroup(
                 name: "Maintain",
                 subcommands: [
-                    InitCommand.self, VerifyCommand.self, SweepCommand.self, PruneCommand.self, JobsCommand.self,
+                    InitCommand.self, VerifyCommand.self, SealCommand.self, SweepCommand.self, PruneCommand.self,
+                    JobsCommand.self,
                     CopyCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.

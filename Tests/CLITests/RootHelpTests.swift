@@ -72,6 +72,7 @@ struct RootHelpTests {
         MAINTAIN SUBCOMMANDS:
           init                    Create the ledger, or migrate its schema.
           verify                  Check every rule, and that the rules are in place.
+          seal                    Seal the history with a SHA-256 chain; print the seal.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
           prune                   Remove runs that ended before a time, with history.
           jobs                    Show jobs' health or limits; set a job's limit.

@@ -174,3 +174,76 @@ struct TamperTests {
         }
     }
 }
+
+/// The attack that `verify` alone cannot catch, through the CLI: drop every trigger, rewrite a
+/// history row and everything derived from it consistently (the run's state, the stats),
+/// recreate the triggers exactly from their own SQL. `verify` passes; `verify --seals` with
+/// the seal lines saved off the box names the row.
+struct ConsistentRewriteTests {
+    @Test func theConsistentRewriteWithTheTriggersRestoredIsCaughtByVerifySeals() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("t.db").path
+            let log = directory.appendingPathComponent("seals.log")
+            var lines = ""
+            for step in [
+                ["start", "etl", "--id", "r1", "--lifecycle", "prefect", "--at", "2026-01-01T00:00:00Z"],
+                ["transition", "r1", "Pending", "--at", "2026-01-01T00:01:00Z"],
+                ["seal"],
+                [
+                    "start", "etl2", "--id", "done", "--lifecycle", "prefect", "--state", "Running", "--at",
+                    "2026-01-01T00:00:00Z",
+                ],
+                ["transition", "done", "Completed", "--at", "2026-01-01T00:05:00Z"],
+                ["seal"],
+            ] {
+                let result = try runledger(["--db", path] + step, in: directory)
+                try #require(result.status == 0, "\(result)")
+                if step == ["seal"] {
+                    #expect(result.stdout.hasPrefix("runledger-seal v1 id="), "\(result)")
+                    lines += result.stdout
+                }
+            }
+            try lines.write(to: log, atomically: true, encoding: .utf8)
+            #expect(try runledger(["--db", path, "verify", "--seals", log.path], in: directory).status == 0)
+            // `done` completed at seq 4; make it a failure everywhere it shows.
+            let script = """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1], isolation_level=None)
+                triggers = db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
+                db.execute("BEGIN")
+                for name, _ in triggers: db.execute('DROP TRIGGER "%s"' % name)
+                db.execute("UPDATE state_changes SET to_state = 'Failed' WHERE seq = 4")
+                db.execute("UPDATE runs SET state = 'Failed' WHERE id = 'done'")
+                db.execute("UPDATE stats_run_durations SET state = 'Failed' WHERE job = 'etl2'")
+                for _, sql in triggers: db.execute(sql)
+                db.execute("COMMIT")
+                """
+            let attack = try RunningProcess("/usr/bin/env", ["python3", "-c", script, path], directory: directory)
+                .wait()
+            try #require(attack.status == 0, "\(attack)")
+            #expect(
+                try sqlite3("SELECT state FROM runs WHERE id = 'done';", on: path, in: directory).stdout == "Failed\n")
+            let plain = try runledger(["--db", path, "verify"], in: directory)
+            #expect(plain.status == 0, "today's verify passes the consistent rewrite: \(plain)")
+            let sealed = try runledger(
+                ["--db", path, "verify", "--seals", log.path, "--format", "json"], in: directory)
+            #expect(sealed.status == 65, "\(sealed)")
+            let problems = try jsonObjects(sealed.stdout)
+            #expect(problems.contains { $0["check"] as? String == "seal" && $0["seq"] as? Int == 4 }, "\(problems)")
+            #expect(sealed.stderr.contains("no longer matches its seals from seq 4"), "\(sealed)")
+        }
+    }
+
+    @Test func verifySealsRefusesAMissingFileAndAFileWithoutTheFlag() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("t.db").path
+            try #require(try runledger(["--db", path, "init"], in: directory).status == 0)
+            let missing = try runledger(["--db", path, "verify", "--seals", "nope.log"], in: directory)
+            #expect(missing.status == 66 && missing.stdout.isEmpty, "\(missing)")
+            let unflagged = try runledger(["--db", path, "verify", "seals.log"], in: directory)
+            #expect(unflagged.status == 64, "\(unflagged)")
+            let none = try runledger(["--db", path, "verify", "--seals"], in: directory)
+            #expect(none.status == 0 && none.stdout.contains("no seals yet"), "\(none)")
+        }
+    }
+}

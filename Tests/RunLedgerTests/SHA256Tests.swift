@@ -15,4 +15,17 @@ struct SHA256Tests {
             SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test func hashingPieceByPieceGivesTheDigestOfTheWhole() {
+        let message = Array((0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        for cut in [0, 1, 55, 56, 63, 64, 65, 127, 128, 999, 1000] {
+            var hasher = SHA256.Hasher()
+            hasher.update(message[..<cut])
+            hasher.update(message[cut...])
+            #expect(hasher.finalizeHex() == SHA256.hex(message), "cut at \(cut)")
+        }
+        var many = SHA256.Hasher()
+        for _ in 0..<1000 { many.update("a".utf8) }
+        #expect(many.finalizeHex() == SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1000)))
+    }
 }

@@ -13,8 +13,8 @@
 --   the SECURITY DEFINER rules run as the owner. Nobody connects as the owner to write:
 --   an owner may disable or drop triggers, which no rule can refuse;
 -- - the writer may do what the library does, and nothing else: SELECT everything; INSERT
---   into runs, state_changes and state_history, run_dependencies, run_annotations (every
---   one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
+--   into runs, state_changes and state_history, run_dependencies, run_annotations, seals
+--   (every one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
 --   the history: no client writes them) and DELETE (a prune: runs_before_delete lets only
 --   whole pruned runs go) after an INSERT into prunes; a job's limit (jobs: INSERT,
 --   UPDATE, DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
@@ -75,7 +75,7 @@ BEGIN
 
     EXECUTE format(
         'GRANT INSERT ON %1$I.runs, %1$I.state_changes, %1$I.state_history, %1$I.run_dependencies, '
-        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
+        || '%1$I.run_annotations, %1$I.openlineage_events, %1$I.prunes, %1$I.seals, %1$I.jobs, %1$I.lifecycles, %1$I.lifecycle_states, '
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
