@@ -1,5 +1,6 @@
 import ArgumentParser
 import RunLedger
+import RunLedgerPostgres
 
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +33,12 @@ struct BackupCommand: ParsableCommand {
     var force = false
 
     func run() throws {
+        // Refused before connecting: the server's own tools back it up.
+        guard !Ledger.isPostgresURI(global.path) else {
+            throw LedgerError.unsupported(
+                operation: "back up a PostgreSQL ledger",
+                reason: "use the server's pg_dump (pg_dump --format=custom --file=runs.dump URI)")
+        }
         let ledger = try global.open(.readOnly)
         let report = try ledger.backup(to: destination, verify: verify, overwrite: force)
         print("Backed up \(ledger.path) to \(report.path) (\(report.bytes) bytes).")

@@ -83,6 +83,13 @@ struct BackupCommandTests {
             expectFailure(
                 try runledger(["--db", "missing.db", "backup", "b2.db"], in: directory), code: 66,
                 mentioning: "No ledger file")
+            // PostgreSQL: refused before connecting, with the tools to use instead.
+            expectFailure(
+                try runledger(["--db", "postgresql://ops@127.0.0.1:1/runs", "backup", "b3.db"], in: directory),
+                code: 65, mentioning: "pg_dump")
+            expectFailure(
+                try runledger(["--db", "postgresql://ops@127.0.0.1:1/runs", "restore", "b.db"], in: directory),
+                code: 65, mentioning: "pg_restore")
         }
     }
 

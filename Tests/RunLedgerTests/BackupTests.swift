@@ -176,6 +176,33 @@ struct BackupTests {
         }
     }
 
+    @Test(arguments: Ledger.Engine.allCases) func backupCopiesASQLiteLedgerAndRefusesAPostgreSQLOne(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, database in
+            let run = try ledger.start(job: "etl")
+            let destination = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "runledger-backup-\(UUID().uuidString).db"
+            ).path
+            defer { try? FileManager.default.removeItem(atPath: destination) }
+            switch engine {
+            case .sqlite:
+                let report = try ledger.backup(to: destination, verify: true)
+                #expect(report.verification?.isClean == true && report.verification?.runs == 1)
+                #expect(try Ledger(path: destination, configuration: .init(mode: .readOnly)).run(id: run.id) != nil)
+                _ = database
+            case .postgres:
+                let error = try #require(throws: LedgerError.self) { try ledger.backup(to: destination) }
+                guard case .unsupported(_, let reason) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
+                #expect(reason.contains("pg_dump"))
+                #expect(!FileManager.default.fileExists(atPath: destination))
+            }
+        }
+    }
+
     @Test func backupRefusesAnExistingFileAndTheLedgerItself() throws {
         try withTemporaryLedger { ledger, path in
             let destination = path + ".backup"
