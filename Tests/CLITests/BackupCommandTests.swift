@@ -23,12 +23,14 @@ struct BackupCommandTests {
         return Set(result.stdout.split(separator: "\n").map(String.init))
     }
 
-    /// Starts a crash-writer on `path` and waits (bounded) until it has acknowledged `count` changes.
+    /// Starts a crash-writer on `path` and waits (at most 60 s) until it has acknowledged `count` changes.
     static func startWriter(on path: String, log: URL, count: Int, in directory: URL) throws -> RunningProcess {
         let writer = try RunningProcess(
             Binaries.workload, ["crash-writer", "--db", path, "--log", log.path, "--seed", "17"], directory: directory)
-        for _ in 0..<600 where try acknowledged(log).count < count && writer.process.isRunning {
+        var waits = 0
+        while try acknowledged(log).count < count && writer.process.isRunning && waits < 3000 {
             usleep(20_000)
+            waits += 1
         }
         if !writer.process.isRunning {
             let result = try writer.wait()

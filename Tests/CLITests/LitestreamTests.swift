@@ -63,7 +63,7 @@ struct LitestreamTests {
             let replicator = try RunningProcess(binary, ["replicate", "-config", config.path], directory: directory)
             let log = directory.appendingPathComponent("acks")
             let started = Date()
-            let writer = try BackupCommandTests.startWriter(on: path, log: log, count: 1500, in: directory)
+            let writer = try BackupCommandTests.startWriter(on: path, log: log, count: 1000, in: directory)
             switch loss {
             case .both:
                 kill(replicator.process.processIdentifier, SIGKILL)

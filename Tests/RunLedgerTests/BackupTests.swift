@@ -46,6 +46,22 @@ struct BackupTests {
         }
     }
 
+    @Test func restoringThePreMigrationCopyUndoesTheUpgrade() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("runs.db").path
+            try makeOldLedger(at: path, version: 8)
+            _ = try SQLiteShell.query(
+                "INSERT INTO runs (id, job, lifecycle, state, created_at) VALUES ('a', 'etl', 'canonical', 'PENDING', 1000000);",
+                on: path)
+            do { _ = try Ledger(path: path).start(job: "after-the-upgrade") }
+            let report = try Ledger.restore(from: path + ".pre-v8", to: path)
+            #expect(report.version == 8 && report.verification == nil)
+            #expect(try SQLiteShell.query("SELECT max(version) FROM schema_migrations;", on: path) == ["8"])
+            #expect(try SQLiteShell.query("SELECT id FROM runs;", on: path) == ["a"])
+            #expect(try SQLiteShell.query("PRAGMA integrity_check;", on: path) == ["ok"])
+        }
+    }
+
     @Test func thePreMigrationCopyCanBeTurnedOffAndIsNeverReplaced() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("runs.db").path
