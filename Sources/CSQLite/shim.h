@@ -24,3 +24,16 @@ static inline int csqlite_db_config_int(sqlite3 *db, int op, int value) {
 static inline sqlite3_destructor_type csqlite_transient(void) {
     return SQLITE_TRANSIENT;
 }
+
+/* The file system under a path, for the check that SQLite's locking is safe there (network and
+   FUSE file systems). Glibc's Swift module does not carry <sys/vfs.h>. Returns statfs's result
+   (0 or -1, errno set) and, on success, f_type (Linux) in *magic. */
+#ifdef __linux__
+#include <sys/vfs.h>
+static inline int csqlite_file_system_magic(const char *path, long long *magic) {
+    struct statfs answer;
+    int code = statfs(path, &answer);
+    if (code == 0) *magic = (long long)answer.f_type;
+    return code;
+}
+#endif

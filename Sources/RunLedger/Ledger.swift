@@ -98,6 +98,14 @@ import Synchronization
 /// - ``prune(terminalBefore:archive:actor:)``
 /// - ``copy(to:batchSize:)``
 /// - ``CopyReport``
+/// - ``backup(to:verify:overwrite:)``
+/// - ``restore(from:to:lockTimeout:)``
+/// - ``BackupReport``
+/// - ``RestoreReport``
+/// - ``doctor(_:now:)``
+/// - ``DoctorFinding``
+/// - ``DoctorPolicy``
+/// - ``FileSystemKind``
 ///
 /// ### OpenLineage
 ///
@@ -142,6 +150,13 @@ public final class Ledger: Sendable {
         public var busyTimeout: Duration
         /// The actor recorded on changes that name none (e.g. `"alice@build-7:4121"`).
         public var actor: String?
+        /// Whether opening a ledger that needs a migration first copies the file aside, as
+        /// `runs.db.pre-vN` (N: its version before the upgrade; kept, never replaced), so an
+        /// upgrade can be undone (``Ledger/restore(from:to:lockTimeout:)``); true by default.
+        public var copiesBeforeMigrating = true
+        /// Whether a ledger on a network or FUSE file system (``FileSystemKind``), where
+        /// SQLite's locking is unsafe, may be opened for writing; false by default.
+        public var allowsUnsafeFileSystem = false
 
         /// Makes a configuration; every argument has a default.
         public init(
@@ -175,7 +190,8 @@ public final class Ledger: Sendable {
     ///   ``LedgerError/rulesTooNew(path:version:supported:)``,
     ///   ``LedgerError/schemaTooOld(path:version:required:)`` or
     ///   ``LedgerError/migrationChanged(path:version:name:)`` for a file this library must not
-    ///   use; ``SQLiteError`` when SQLite cannot open or read it.
+    ///   use; ``LedgerError/unsafeFileSystem(path:fileSystem:)`` for a file on a network or
+    ///   FUSE file system opened for writing; ``SQLiteError`` when SQLite cannot open or read it.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
@@ -189,6 +205,11 @@ public final class Ledger: Sendable {
             }
         } else if configuration.mode != .create {
             throw LedgerError.noSuchLedger(path: path)
+        }
+        if configuration.mode != .readOnly, !configuration.allowsUnsafeFileSystem,
+            let kind = FileSystemKind.of(path: path), kind.isNetworkOrFUSE
+        {
+            throw LedgerError.unsafeFileSystem(path: path, fileSystem: kind.name)
         }
         var connection = try Connection(
             path: path,
@@ -215,6 +236,9 @@ public final class Ledger: Sendable {
             try Migrator().checkIdentity(connection)
             try Self.enableWAL(connection, timeoutMilliseconds: milliseconds)
             try connection.setSynchronous(configuration.durability == .full ? .full : .normal)
+            if configuration.copiesBeforeMigrating {
+                try Self.copyAsideBeforeMigrating(connection, timeout: milliseconds)
+            }
             try Migrator().migrate(connection)
         }
         self.connection = SerializedConnection(Database(sqlite: connection))

@@ -50,6 +50,20 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooOld(path: String, version: Int, required: Int)
     /// A migration applied to the ledger differs from the one this library carries.
     case migrationChanged(path: String, version: Int, name: String)
+    /// A backup's destination, or another file the call would replace, exists already.
+    case fileExists(path: String)
+    /// Another connection, in this process or another, has the ledger open, so it cannot be
+    /// replaced (``Ledger/restore(from:to:lockTimeout:)``).
+    case ledgerInUse(path: String)
+    /// The ledger file is on a network or FUSE file system (``FileSystemKind``), where
+    /// SQLite's locking is unsafe, and was opened for writing without
+    /// ``Ledger/Configuration/allowsUnsafeFileSystem``.
+    case unsafeFileSystem(path: String, fileSystem: String)
+    /// The call cannot be done on this ledger's engine, or at all; `reason` says what to do.
+    case unsupported(operation: String, reason: String)
+    /// A backup to restore breaks the ledger's rules (its `verify` found `problems`), or
+    /// fails SQLite's integrity check.
+    case unsoundBackup(path: String, problems: Int)
     /// The outcome is not one the run's lifecycle defines, or the change does not end the run.
     case invalidOutcome(runID: String, state: String, outcome: String, legalOutcomes: [String])
     /// The run (or, starting a retry, its parent) has used all its retries.
@@ -136,6 +150,19 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 "\(path) has schema version \(version) and needs migrating to \(required); open it for writing (runledger init)."
         case .migrationChanged(let path, let version, let name):
             return "\(path) applied migration \(version) (\(name)) with different contents than this runledger carries."
+        case .fileExists(let path):
+            return "\(path) exists already; choose another path, or allow replacing it (--force)."
+        case .ledgerInUse(let path):
+            return
+                "Another process has the ledger \(path) open; stop its writers and readers, then try again."
+        case .unsafeFileSystem(let path, let fileSystem):
+            return
+                "\(path) is on a \(fileSystem) file system, where SQLite's locking is unsafe; move it to a local disk, or open it anyway (allowsUnsafeFileSystem; RUNLEDGER_ALLOW_UNSAFE_FILESYSTEM=1)."
+        case .unsupported(let operation, let reason):
+            return "Cannot \(operation): \(reason)."
+        case .unsoundBackup(let path, let problems):
+            return
+                "The backup \(path) is not sound (\(problems) problems; runledger --db \(path) verify lists them); nothing was restored."
         case .invalidOutcome(let runID, let state, let outcome, let legal):
             let list =
                 legal.isEmpty

@@ -169,6 +169,15 @@ struct Migrator {
         }
     }
 
+    /// The highest migration the file has applied, or nil for an empty file, checked as
+    /// `migrate` checks it (a ledger, no migration unknown or changed, rules no newer than
+    /// this library's) but writing nothing: what the pre-migration copy and `restore` ask.
+    func appliedVersion(_ connection: Connection) throws -> Int? {
+        let contents = try connection.transaction(.deferred) { try self.contents(of: connection) }
+        guard case .ledger(let applied, let installed) = contents else { return nil }
+        return try verify(applied, installed, path: connection.path)
+    }
+
     /// Tells an empty database and a ledger apart, and refuses anything else.
     private func contents(of connection: Connection) throws -> Contents {
         let identity = try connection.cached("PRAGMA application_id").fetchOne { $0.int64(at: 0) } ?? 0

@@ -21,8 +21,8 @@ enum ExitStatus {
     static func of(_ error: LedgerError) -> Int32 {
         switch error {
         case .noSuchRun, .noSuchLedger: noInput
-        case .expectedStateConflict: tempFail
-        case .cannotOpen: ioError
+        case .expectedStateConflict, .ledgerInUse: tempFail
+        case .cannotOpen, .unsafeFileSystem: ioError
         default: dataError
         }
     }

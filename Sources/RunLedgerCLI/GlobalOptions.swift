@@ -57,9 +57,13 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the ledger at `path` (a file, or a PostgreSQL URI) with these options.
     func open(_ mode: Ledger.Configuration.Mode, at path: String) throws -> Ledger {
-        let configuration = Ledger.Configuration(
+        var configuration = Ledger.Configuration(
             mode: mode, durability: durability, busyTimeout: .milliseconds(Int64(busyTimeout * 1000)),
             actor: resolvedActor)
+        // Set once where the ledger lives (a service's environment), not per command.
+        let environment = ProcessInfo.processInfo.environment
+        configuration.copiesBeforeMigrating = environment["RUNLEDGER_NO_PRE_MIGRATION_COPY"] != "1"
+        configuration.allowsUnsafeFileSystem = environment["RUNLEDGER_ALLOW_UNSAFE_FILESYSTEM"] == "1"
         if Ledger.isPostgresURI(path) { return try Ledger(postgres: path, configuration: configuration) }
         return try Ledger(path: path, configuration: configuration)
     }

@@ -47,8 +47,7 @@ struct RunLedgerCommand: ParsableCommand {
                 name: "Maintain",
                 subcommands: [
                     InitCommand.self, VerifyCommand.self, SealCommand.self, SweepCommand.self, PruneCommand.self,
-                    JobsCommand.self,
-                    CopyCommand.self,
+                    JobsCommand.self, CopyCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.
             CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self, ServeCommand.self]),

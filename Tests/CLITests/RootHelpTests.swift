@@ -77,6 +77,9 @@ struct RootHelpTests {
           prune                   Remove runs that ended before a time, with history.
           jobs                    Show jobs' health or limits; set a job's limit.
           copy                    Copy a whole ledger into another, through its rules.
+          backup                  Copy the ledger to a file while writers go on.
+          restore                 Replace the ledger with a checked backup.
+          doctor                  Check the ledger's file system, WAL, space and seals.
 
         EXCHANGE SUBCOMMANDS:
           import                  Import run events from another system.
