@@ -217,7 +217,11 @@ extension Ledger {
 
     /// `fsync`s a file or folder, so a rename or link into it survives a power loss.
     private static func sync(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY)
+        #if canImport(Glibc)
+            let descriptor = Glibc.open(path, O_RDONLY)  // not Ledger.open, the async opener
+        #else
+            let descriptor = Darwin.open(path, O_RDONLY)
+        #endif
         guard descriptor >= 0 else { throw failure(path) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw failure(path) }
