@@ -45,8 +45,8 @@ struct RunLedgerCommand: ParsableCommand {
             CommandGroup(
                 name: "Maintain",
                 subcommands: [
-                    InitCommand.self, VerifyCommand.self, SweepCommand.self, PruneCommand.self, JobsCommand.self,
-                    CopyCommand.self,
+                    InitCommand.self, VerifyCommand.self, SweepCommand.self, PruneCommand.self, PinCommand.self,
+                    UnpinCommand.self, RetentionCommand.self, JobsCommand.self, CopyCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.
             CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self, ServeCommand.self]),
