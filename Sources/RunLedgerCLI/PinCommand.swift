@@ -5,7 +5,7 @@ import RunLedgerOutput
 struct PinCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pin",
-        abstract: "Pin a run so that no prune removes it, or list the pins.",
+        abstract: "Pin a run so that no prune removes it; list the pins.",
         discussion: """
             A pinned run stays through every prune, whatever its options, and the ledger's \
             triggers refuse to delete it whichever client tries. Pinning a pinned run keeps \

@@ -5,7 +5,7 @@ import RunLedger
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Remove old terminal runs, with history; by job, age, count or policy.",
+        abstract: "Remove old runs, with history: by age, job or count.",
         discussion: """
             The one way rows leave a ledger: a terminal run goes whole, with its history. \
             Every option narrows: a run goes only if its job is chosen (--job), it ended \

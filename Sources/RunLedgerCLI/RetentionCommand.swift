@@ -5,7 +5,7 @@ import RunLedgerOutput
 struct RetentionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention",
-        abstract: "Show or set jobs' retention policies, which prune --policy applies.",
+        abstract: "Show or set jobs' retention policies (prune --policy).",
         discussion: """
             A job's policy is what `runledger prune` takes for it: ages by canonical type of a \
             run's end (--older-than) and a count of newest runs kept whatever their age \

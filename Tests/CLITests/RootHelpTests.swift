@@ -71,10 +71,10 @@ struct RootHelpTests {
           init                    Create the ledger, or migrate its schema.
           verify                  Check every rule, and that the rules are in place.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
-          prune                   Remove old terminal runs, with history; by job, age, count or policy.
-          pin                     Pin a run so that no prune removes it, or list the pins.
+          prune                   Remove old runs, with history: by age, job or count.
+          pin                     Pin a run so that no prune removes it; list the pins.
           unpin                   Unpin a run: the next prune may remove it.
-          retention               Show or set jobs' retention policies, which prune --policy applies.
+          retention               Show or set jobs' retention policies (prune --policy).
           jobs                    Show or set jobs' limits of concurrently active runs.
           copy                    Copy a whole ledger into another, through its rules.
 
