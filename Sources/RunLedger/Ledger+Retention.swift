@@ -80,6 +80,7 @@ extension Ledger {
     ///
     /// - Parameter job: The job.
     /// - Returns: Whether it had one.
+    /// - Throws: ``LedgerError/invalidArgument(name:reason:)`` for a bad job name.
     @discardableResult
     public func clearRetentionPolicy(for job: String) throws -> Bool {
         try Validate.name(job, as: "job")

@@ -88,7 +88,8 @@ private struct Pruner {
     func plan() throws -> Plan {
         let policies =
             options.usePolicies
-            ? Dictionary(try Store(connection: connection).retentionPolicies().map { ($0.job, $0.policy) }) { a, _ in a }
+            ? Dictionary(try Store(connection: connection).retentionPolicies().map { ($0.job, $0.policy) }) { a, _ in a
+            }
             : [:]
         var selected: [(num: Int64, id: String, end: Int64)] = []
         var pinned = 0

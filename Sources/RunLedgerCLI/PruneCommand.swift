@@ -57,12 +57,15 @@ struct PruneCommand: ParsableCommand {
     func validate() throws {
         if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be 0 or more, not \(keepLast).") }
         if policy && (terminalBefore != nil || olderThan != nil || keepLast != nil) {
-            throw ValidationError("--policy applies the stored policies: leave out --terminal-before, --older-than, --keep-last.")
+            throw ValidationError(
+                "--policy applies the stored policies: leave out --terminal-before, --older-than, --keep-last.")
         }
         if !policy && terminalBefore == nil && olderThan == nil && keepLast == nil {
             throw ValidationError("Say what to prune: --terminal-before, --older-than, --keep-last or --policy.")
         }
-        if dryRun && (vacuum || archive != nil) { throw ValidationError("--dry-run changes nothing: leave out --vacuum and --archive.") }
+        if dryRun && (vacuum || archive != nil) {
+            throw ValidationError("--dry-run changes nothing: leave out --vacuum and --archive.")
+        }
     }
 
     func run() throws {
@@ -71,7 +74,8 @@ struct PruneCommand: ParsableCommand {
         options.usePolicies = policy
         options.archive = archive
         if let terminalBefore {
-            options.terminalBefore = try TimeArgument.parse(terminalBefore, option: "--terminal-before", now: options.now)
+            options.terminalBefore = try TimeArgument.parse(
+                terminalBefore, option: "--terminal-before", now: options.now)
         }
         if olderThan != nil || keepLast != nil {
             options.retention = try RetentionArgument.policy(olderThan: olderThan, keepLast: keepLast)

@@ -56,7 +56,8 @@ enum RetentionArgument {
 
     /// An age in the largest unit that divides it: `90d`, `36h`, `90s`.
     static func age(_ seconds: Int) -> String {
-        for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)] where seconds > 0 && seconds % size == 0 {
+        for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)]
+        where seconds > 0 && seconds % size == 0 {
             return "\(seconds / size)\(unit)"
         }
         return "\(seconds)s"

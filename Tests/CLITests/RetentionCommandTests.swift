@@ -51,7 +51,8 @@ struct RetentionCommandTests {
         }
     }
 
-    @Test(arguments: Ledger.Engine.allCases) func aPinnedRunSurvivesPrunesUntilUnpinned(_ engine: Ledger.Engine) throws {
+    @Test(arguments: Ledger.Engine.allCases) func aPinnedRunSurvivesPrunesUntilUnpinned(_ engine: Ledger.Engine) throws
+    {
         try withRuns(engine) { directory, db in
             #expect(try ok(["--db", db, "pin", "o1", "--reason", "audit"], directory).hasPrefix("Pinned o1"))
             let pins = try jsonObjects(try ok(["--db", db, "pin", "--format", "json"], directory))
@@ -67,7 +68,8 @@ struct RetentionCommandTests {
 
     @Test(arguments: Ledger.Engine.allCases) func policyPruneAppliesTheStoredPolicies(_ engine: Ledger.Engine) throws {
         try withRuns(engine) { directory, db in
-            _ = try ok(["--db", db, "retention", "etl", "--older-than", "COMPLETED=30d", "--keep-last", "2"], directory)
+            _ = try ok(
+                ["--db", db, "retention", "etl", "--older-than", "COMPLETED=30d", "--keep-last", "2"], directory)
             let shown = try jsonObjects(try ok(["--db", db, "retention", "--format", "json"], directory))
             #expect(shown.map { $0["job"] as? String } == ["etl"])
             #expect(shown.first?["older_than"] as? String == "COMPLETED=30d" && shown.first?["keep_last"] as? Int == 2)
@@ -122,8 +124,9 @@ struct RetentionCommandTests {
                 expectFailure(try runledger(["--db", db] + arguments, in: directory), code: code, mentioning: text)
             }
             #expect(try ok(["--db", db, "sql", "SELECT count(*) FROM runs"], directory) == before)
-            #expect(try ok(["--db", db, "sql", "SELECT count(*) FROM run_pins, retention_policies"], directory)
-                .contains("0"))
+            #expect(
+                try ok(["--db", db, "sql", "SELECT count(*) FROM run_pins, retention_policies"], directory)
+                    .contains("0"))
         }
     }
 }

@@ -49,7 +49,9 @@ struct PruneTests {
             #expect(report.runs == 2 && report.changes == 4 && report.kept == 0)
             #expect(try ledger.run(id: "a1") == nil && ledger.run(id: "a2") == nil)
             #expect(try ledger.annotations(of: "a2").isEmpty)
-            for id in ["b1", "c1", "old-active", "etl-now", "recent"] { #expect(try ledger.run(id: id) != nil, "\(id)") }
+            for id in ["b1", "c1", "old-active", "etl-now", "recent"] {
+                #expect(try ledger.run(id: id) != nil, "\(id)")
+            }
             #expect(try ledger.verify().isClean)
             #expect(try database.query("SELECT runs, changes FROM prunes;") == ["2|4"])
             #expect(try ledger.prune(terminalBefore: cutoff).runs == 0)

@@ -173,7 +173,8 @@ struct RetentionTests {
                 #expect(result.status != 0 && result.stderr.contains("runledger:bad_value"), "\(ages): \(result)")
             }
             let good = try database.run(
-                #"INSERT INTO retention_policies (job, max_age_seconds, set_at) VALUES ('j', '{"FAILED": 60, "*": 0}', 0);"#)
+                #"INSERT INTO retention_policies (job, max_age_seconds, set_at) VALUES ('j', '{"FAILED": 60, "*": 0}', 0);"#
+            )
             #expect(good.status == 0, "\(good)")
         }
     }
@@ -205,7 +206,9 @@ struct RetentionTests {
             #expect(throws: LedgerError.self) {
                 try ledger.setRetentionPolicy(RetentionPolicy(maxAge: [.running: 1]), for: "etl")
             }
-            #expect(throws: LedgerError.self) { try ledger.setRetentionPolicy(RetentionPolicy(keepLast: -1), for: "etl") }
+            #expect(throws: LedgerError.self) {
+                try ledger.setRetentionPolicy(RetentionPolicy(keepLast: -1), for: "etl")
+            }
         }
     }
 
