@@ -87,7 +87,7 @@ public struct RunPin: Sendable, Hashable {
 /// What a prune removes: which runs (by job, age per canonical type, count), and how.
 ///
 /// Every criterion narrows: a run goes only if its job is selected, it is old enough, and it
-/// is not among the newest ``keepLast`` of its job. A job's newest run, a pinned run and a
+/// is not among the newest ``RetentionPolicy/keepLast`` of its job. A job's newest run, a pinned run and a
 /// run linked to a run that stays (parent, retry, upstream, dependant) always stay.
 ///
 /// ```swift
