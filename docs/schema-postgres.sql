@@ -287,6 +287,22 @@ CREATE FUNCTION public.now_us() RETURNS bigint
     SELECT (round(extract(epoch FROM clock_timestamp()) * 1000) * 1000)::bigint
 $$;
 
+CREATE FUNCTION public.retention_policies_before_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $_$
+BEGIN
+    IF jsonb_typeof(NEW.max_age_seconds::jsonb) IS DISTINCT FROM 'object' OR EXISTS (
+        SELECT 1 FROM jsonb_each(NEW.max_age_seconds::jsonb) AS e
+        WHERE (e.key <> '*' AND e.key NOT IN (SELECT name FROM canonical_types WHERE is_terminal = 1))
+           OR jsonb_typeof(e.value) <> 'number' OR e.value::text !~ '^[0-9]+$'
+    ) THEN
+        PERFORM runledger_refuse('bad_value', 'max_age_seconds maps terminal canonical types or * to whole seconds',
+            'job ' || NEW.job);
+    END IF;
+    RETURN NEW;
+END $_$;
+
 CREATE FUNCTION public.run_dependencies_before_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
@@ -305,6 +321,20 @@ BEGIN
     ELSIF EXISTS (SELECT 1 FROM run_dependencies WHERE run_id = NEW.run_id AND upstream_id = NEW.upstream_id) THEN
         PERFORM runledger_refuse('bad_value', 'the dependency is already recorded',
             'run ' || NEW.run_id || ', upstream ' || NEW.upstream_id);
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.run_pins_before_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM runledger_refuse('bad_value', 'a pin cannot be changed; unpin the run and pin it again',
+            'run ' || OLD.run_id);
+    ELSIF NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.run_id) THEN
+        PERFORM runledger_refuse('no_such_run', 'the pinned run does not exist', 'run ' || NEW.run_id);
     END IF;
     RETURN NEW;
 END $$;
@@ -360,6 +390,8 @@ BEGIN
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
         || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '
@@ -472,6 +504,13 @@ BEGIN
        OR NOT OLD.ended_at < coalesce((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
         PERFORM runledger_refuse('append_only',
             'only a terminal run that ended before a recorded prune cutoff can be deleted', 'run ' || OLD.id);
+    ELSIF EXISTS (SELECT 1 FROM run_pins WHERE run_id = OLD.id) THEN
+        PERFORM runledger_refuse('pinned_run', 'a pinned run cannot be deleted; unpin it first', 'run ' || OLD.id);
+    ELSIF NOT EXISTS (
+        SELECT 1 FROM runs WHERE job = OLD.job AND created_at >= OLD.created_at
+          AND (created_at > OLD.created_at OR num > OLD.num)
+    ) THEN
+        PERFORM runledger_refuse('append_only', 'a job''s newest run cannot be deleted', 'run ' || OLD.id);
     ELSIF EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
        OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
         PERFORM runledger_refuse('append_only',
@@ -1091,6 +1130,17 @@ CREATE SEQUENCE public.prunes_id_seq
 
 ALTER SEQUENCE public.prunes_id_seq OWNED BY public.prunes.id;
 
+CREATE TABLE public.retention_policies (
+    job text NOT NULL,
+    max_age_seconds text DEFAULT '{}'::text NOT NULL,
+    keep_last bigint,
+    set_at bigint NOT NULL,
+    actor text,
+    CONSTRAINT retention_policies_job_check CHECK (((length(job) >= 1) AND (length(job) <= 200))),
+    CONSTRAINT retention_policies_keep_last_check CHECK (((keep_last IS NULL) OR (keep_last >= 0))),
+    CONSTRAINT retention_policies_max_age_seconds_check CHECK (public.json_valid(max_age_seconds))
+);
+
 CREATE TABLE public.run_annotations (
     id bigint NOT NULL,
     run_id text NOT NULL,
@@ -1116,6 +1166,14 @@ ALTER SEQUENCE public.run_annotations_id_seq OWNED BY public.run_annotations.id;
 CREATE TABLE public.run_dependencies (
     run_id text NOT NULL,
     upstream_id text NOT NULL
+);
+
+CREATE TABLE public.run_pins (
+    run_id text NOT NULL,
+    pinned_at bigint NOT NULL,
+    actor text,
+    reason text,
+    CONSTRAINT run_pins_run_id_check CHECK (((length(run_id) >= 1) AND (length(run_id) <= 200)))
 );
 
 CREATE TABLE public.runs (
@@ -1313,11 +1371,17 @@ ALTER TABLE ONLY public.pruned_state_entries
 ALTER TABLE ONLY public.prunes
     ADD CONSTRAINT prunes_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.retention_policies
+    ADD CONSTRAINT retention_policies_pkey PRIMARY KEY (job);
+
 ALTER TABLE ONLY public.run_annotations
     ADD CONSTRAINT run_annotations_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.run_dependencies
     ADD CONSTRAINT run_dependencies_pkey PRIMARY KEY (run_id, upstream_id);
+
+ALTER TABLE ONLY public.run_pins
+    ADD CONSTRAINT run_pins_pkey PRIMARY KEY (run_id);
 
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_id_key UNIQUE (id);
@@ -1397,6 +1461,8 @@ CREATE TRIGGER prunes_before_insert BEFORE INSERT ON public.prunes FOR EACH ROW 
 
 CREATE TRIGGER prunes_before_truncate BEFORE TRUNCATE ON public.prunes FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
 
+CREATE TRIGGER retention_policies_before_change BEFORE INSERT OR UPDATE ON public.retention_policies FOR EACH ROW EXECUTE FUNCTION public.retention_policies_before_change();
+
 CREATE TRIGGER run_annotations_before_change BEFORE DELETE OR UPDATE ON public.run_annotations FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 
 CREATE TRIGGER run_annotations_before_insert BEFORE INSERT ON public.run_annotations FOR EACH ROW EXECUTE FUNCTION public.companions_before_insert();
@@ -1408,6 +1474,8 @@ CREATE TRIGGER run_dependencies_before_change BEFORE DELETE OR UPDATE ON public.
 CREATE TRIGGER run_dependencies_before_insert BEFORE INSERT ON public.run_dependencies FOR EACH ROW EXECUTE FUNCTION public.run_dependencies_before_insert();
 
 CREATE TRIGGER run_dependencies_before_truncate BEFORE TRUNCATE ON public.run_dependencies FOR EACH STATEMENT EXECUTE FUNCTION public.history_is_append_only();
+
+CREATE TRIGGER run_pins_before_change BEFORE INSERT OR UPDATE ON public.run_pins FOR EACH ROW EXECUTE FUNCTION public.run_pins_before_change();
 
 CREATE TRIGGER runs_after_delete AFTER DELETE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_after_delete();
 
@@ -1464,6 +1532,9 @@ ALTER TABLE ONLY public.run_dependencies
 
 ALTER TABLE ONLY public.run_dependencies
     ADD CONSTRAINT run_dependencies_upstream_id_fkey FOREIGN KEY (upstream_id) REFERENCES public.runs(id);
+
+ALTER TABLE ONLY public.run_pins
+    ADD CONSTRAINT run_pins_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id);
 
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_lifecycle_fkey FOREIGN KEY (lifecycle) REFERENCES public.lifecycles(name);

@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 4, checksum 2b2a0d486f1d7c8c8c5fa22f2bfb9e81810bfa2a2d153e2101c9387bbee39561.
+-- Rules version 5, checksum 55d303ea5199833159b9a400e96adaf4893f1368d53703d6a23cd4776bd713e6.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -290,7 +290,7 @@ CREATE INDEX runs_waiting_for_schedule ON runs (scheduled_at) WHERE ended_at IS 
 --   AFTER UPDATE       runs_after_update: derived_state
 --   AFTER UPDATE       runs_after_update_of_ended_at: (none)
 --                      (these 2 commute: either order gives the same result)
---   BEFORE DELETE      runs_before_delete: append_only
+--   BEFORE DELETE      runs_before_delete: append_only, pinned_run
 --   AFTER DELETE       runs_after_delete: (none)
 
 CREATE TRIGGER runs_before_insert BEFORE INSERT ON runs
@@ -408,6 +408,13 @@ BEGIN
         WHEN OLD.ended_at IS NULL
           OR NOT OLD.ended_at < ifnull((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
             RAISE(ABORT, 'runledger:append_only: only a terminal run that ended before a recorded prune cutoff can be deleted')
+        WHEN EXISTS (SELECT 1 FROM run_pins WHERE run_id = OLD.id) THEN
+            RAISE(ABORT, 'runledger:pinned_run: a pinned run cannot be deleted; unpin it first')
+        WHEN NOT EXISTS (
+            SELECT 1 FROM runs WHERE job = OLD.job AND created_at >= OLD.created_at
+              AND (created_at > OLD.created_at OR num > OLD.num)
+        ) THEN
+            RAISE(ABORT, 'runledger:append_only: a job''s newest run cannot be deleted')
         WHEN EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
           OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
             RAISE(ABORT, 'runledger:append_only: a run that another run names as parent or upstream cannot be deleted')
@@ -764,6 +771,65 @@ END;
 CREATE TRIGGER seals_before_delete BEFORE DELETE ON seals
 BEGIN
     SELECT RAISE(ABORT, 'runledger:append_only: seals cannot be deleted');
+END;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE run_pins (
+    run_id    TEXT PRIMARY KEY CHECK (length(run_id) BETWEEN 1 AND 200),  -- runs.id
+    pinned_at INTEGER NOT NULL,  -- microseconds since the epoch, UTC
+    actor     TEXT,
+    reason    TEXT
+) STRICT;
+
+-- run_pins: what each event fires
+--   BEFORE INSERT      run_pins_before_insert: no_such_run
+--   BEFORE UPDATE      run_pins_before_update: bad_value
+
+CREATE TRIGGER run_pins_before_insert BEFORE INSERT ON run_pins
+WHEN NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.run_id)
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:no_such_run: the pinned run does not exist');
+END;
+
+CREATE TRIGGER run_pins_before_update BEFORE UPDATE ON run_pins
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:bad_value: a pin cannot be changed; unpin the run and pin it again');
+END;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE retention_policies (
+    job         TEXT PRIMARY KEY CHECK (length(job) BETWEEN 1 AND 200),
+    -- the age past which a terminal run may go, in seconds, by the canonical type of its end
+    -- (refined by its outcome), '*' for the other types: {"FAILED": 7776000, "*": 604800};
+    -- a type with no age and no '*' is kept
+    max_age_seconds TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(max_age_seconds)),
+    keep_last   INTEGER CHECK (keep_last IS NULL OR keep_last >= 0),  -- the newest runs kept whatever their age
+    set_at      INTEGER NOT NULL,
+    actor       TEXT
+) STRICT;
+
+-- retention_policies: what each event fires
+--   BEFORE INSERT      retention_policies_before_insert: bad_value
+--   BEFORE UPDATE      retention_policies_before_update: bad_value
+
+CREATE TRIGGER retention_policies_before_insert BEFORE INSERT ON retention_policies
+WHEN json_type(NEW.max_age_seconds) IS NOT 'object' OR EXISTS (
+    SELECT 1 FROM json_each(NEW.max_age_seconds)
+    WHERE (key <> '*' AND key NOT IN (SELECT name FROM canonical_types WHERE is_terminal = 1))
+       OR type <> 'integer' OR value < 0
+)
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:bad_value: max_age_seconds maps terminal canonical types or * to whole seconds');
+END;
+
+CREATE TRIGGER retention_policies_before_update BEFORE UPDATE ON retention_policies
+WHEN json_type(NEW.max_age_seconds) IS NOT 'object' OR EXISTS (
+    SELECT 1 FROM json_each(NEW.max_age_seconds)
+    WHERE (key <> '*' AND key NOT IN (SELECT name FROM canonical_types WHERE is_terminal = 1))
+       OR type <> 'integer' OR value < 0
+)
+BEGIN
+    SELECT RAISE(ABORT, 'runledger:bad_value: max_age_seconds maps terminal canonical types or * to whole seconds');
 END;
 
 -- ----------------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ public enum Rule: String, Sendable, Hashable, CaseIterable, Codable {
     case noSuchState = "no_such_state"
     /// A run's first state that is not an initial state of its lifecycle.
     case notInitial = "not_initial"
+    /// A pinned run, which no prune removes and no client may delete.
+    case pinnedRun = "pinned_run"
     /// A retry past the run's `max_retries`.
     case retriesExhausted = "retries_exhausted"
     /// A heartbeat for a run that has ended.

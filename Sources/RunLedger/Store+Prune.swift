@@ -1,5 +1,5 @@
-/// The SQL of `Ledger.prune(terminalBefore:archive:actor:)`: attaching the archive, and the
-/// steps of a prune inside its transaction.
+/// The SQL of `Ledger.prune(_:dryRun:actor:)`: attaching the archive, and the steps of a
+/// prune inside its transaction.
 extension Store {
     /// Attaches the archive ledger at `path` as `archive`. ATTACH cannot run inside a
     /// transaction: this is called before the prune's own begins.
@@ -13,114 +13,247 @@ extension Store {
         _ = try? connection.execute("DETACH DATABASE archive")
     }
 
-    /// Removes whole terminal runs that ended before `cutoff`, copying them to the attached
-    /// archive first if there is one, and records the prune.
-    func prune(terminalBefore cutoff: Timestamp, archive: String?, actor: String?) throws -> PruneReport {
-        try Pruner(connection: connection, cutoff: cutoff, archive: archive, actor: actor).run()
+    /// Removes the runs `options` selects, copying them to the attached archive first if
+    /// there is one, and records the prune.
+    func prune(_ options: PruneOptions, actor: String?) throws -> PruneReport {
+        try Pruner(connection: connection, options: options, actor: actor).run()
     }
 
-    /// The runs a prune at `cutoff` would remove, by key and id, in the order recorded.
-    func prunable(before cutoff: Timestamp) throws -> [(num: Int64, id: String)] {
-        try Pruner(connection: connection, cutoff: cutoff, archive: nil, actor: nil).prunable().runs
+    /// What a prune with `options` would remove, counted, with an estimate of its bytes.
+    func prunePreview(_ options: PruneOptions) throws -> PruneReport {
+        let pruner = Pruner(connection: connection, options: options, actor: nil)
+        let plan = try pruner.plan()
+        var report = try pruner.report(plan)
+        report.isDryRun = true
+        (report.bytes, report.bytesMethod) = try pruner.estimatedBytes(report)
+        return report
     }
 
-    /// Removes these runs, which a prune at `cutoff` would remove and which were copied to
-    /// `archive` first (on a server, whose archive file cannot be attached), and records the
-    /// prune. A run in the list that a prune would no longer remove stays.
-    func prune(
-        _ runs: [(num: Int64, id: String)], terminalBefore cutoff: Timestamp, archive: String, actor: String?
-    ) throws -> PruneReport {
-        try Pruner(connection: connection, cutoff: cutoff, archive: archive, actor: actor).run(
-            only: Set(runs.map(\.num)))
+    /// The runs a prune with `options` would remove, by key and id, in the order recorded.
+    func prunable(_ options: PruneOptions) throws -> [(num: Int64, id: String)] {
+        try Pruner(connection: connection, options: options, actor: nil).plan().runs
+    }
+
+    /// Removes these runs, which a prune with `options` would remove and which were copied
+    /// to its archive first (on a server, whose archive file cannot be attached), and
+    /// records the prune. A run in the list that a prune would no longer remove stays.
+    func prune(_ runs: [(num: Int64, id: String)], _ options: PruneOptions, actor: String?) throws -> PruneReport {
+        try Pruner(connection: connection, options: options, actor: actor).run(only: Set(runs.map(\.num)))
     }
 }
 
-/// The steps of a prune, inside its transaction.
+/// The steps of a prune, inside its transaction: which runs go (``plan()``), then, in one
+/// place, what removing them does (``remove(_:)``).
 private struct Pruner {
     let connection: Database
-    let cutoff: Timestamp
-    let archive: String?
+    let options: PruneOptions
     let actor: String?
 
-    /// Terminal runs that ended before `?1`, each with whether it must stay: a run that stays
-    /// (active, or ended at or after the cutoff) keeps every run linked to it, as parent,
-    /// child, upstream or dependant, and so on.
-    static let prunableSQLite = """
-        WITH RECURSIVE keep (id) AS (
-            SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
-            UNION
-            SELECT r.parent_id FROM runs AS r JOIN keep ON r.id = keep.id WHERE r.parent_id IS NOT NULL
-            UNION
-            SELECT r.id FROM runs AS r JOIN keep ON r.parent_id = keep.id
-            UNION
-            SELECT d.upstream_id FROM run_dependencies AS d JOIN keep ON d.run_id = keep.id
-            UNION
-            SELECT d.run_id FROM run_dependencies AS d JOIN keep ON d.upstream_id = keep.id
-        )
-        SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
-        """
-
-    /// The same on PostgreSQL, whose recursive query takes one recursive reference: the links
-    /// of both kinds, both ways, joined once.
-    static let prunablePostgres = """
-        WITH RECURSIVE links (id, other) AS (
-            SELECT id, parent_id FROM runs WHERE parent_id IS NOT NULL
-            UNION ALL SELECT parent_id, id FROM runs WHERE parent_id IS NOT NULL
-            UNION ALL SELECT run_id, upstream_id FROM run_dependencies
-            UNION ALL SELECT upstream_id, run_id FROM run_dependencies
-        ), keep (id) AS (
-            SELECT id FROM runs WHERE ended_at IS NULL OR ended_at >= ?1
-            UNION
-            SELECT l.other FROM keep JOIN links AS l ON l.id = keep.id
-        )
-        SELECT num, id, id IN (SELECT id FROM keep) FROM runs WHERE ended_at < ?1 ORDER BY num
-        """
-
-    /// Terminal runs that ended before the cutoff, less every run linked to one that stays;
-    /// and how many were kept.
-    func prunable() throws -> (runs: [(num: Int64, id: String)], kept: Int) {
-        let runs = try connection.prepare(
-            connection.engine == .sqlite ? Self.prunableSQLite : Self.prunablePostgres
-        ).fetchAll(cutoff.rawValue) { row in
-            (num: row.int64(at: 0), id: row.string(at: 1), keep: row.int64(at: 2) != 0)
-        }
-        let prunable = runs.filter { !$0.keep }.map { (num: $0.num, id: $0.id) }
-        return (prunable, runs.count - prunable.count)
+    /// What a prune removes.
+    struct Plan {
+        /// The runs, by key and id, in the order recorded.
+        var runs: [(num: Int64, id: String)]
+        /// The latest end among them.
+        var latestEnd: Int64?
+        /// Runs selected that stay because a run that stays is linked to them.
+        var kept: Int
+        /// Runs selected that stay because they are pinned.
+        var pinned: Int
     }
 
-    /// Prunes: copies to the attached archive (SQLite), records the prune, deletes. With
-    /// `only`, removes only those of the prunable runs (already copied to an archive).
-    func run(only: Set<Int64>? = nil) throws -> PruneReport {
-        var (prunable, kept) = try prunable()
-        if let only {
-            kept += prunable.count(where: { !only.contains($0.num) })
-            prunable = prunable.filter { only.contains($0.num) }
-        } else if archive != nil {
-            for run in prunable { try copyToArchive(run) }
+    /// Every terminal run with what selecting it needs: its job, the canonical type of its
+    /// end (refined by its outcome), its end, its rank among its job's runs (1: the newest,
+    /// by creation then num) and whether it is pinned.
+    static let candidates = """
+        SELECT num, id, job, canonical_type, ended_at, rank, pinned FROM (
+            SELECT r.num, r.id, r.job, coalesce(o.canonical_type, s.canonical_type) AS canonical_type, r.ended_at,
+                   row_number() OVER (PARTITION BY r.job ORDER BY r.created_at DESC, r.num DESC) AS rank,
+                   CASE WHEN EXISTS (SELECT 1 FROM run_pins AS p WHERE p.run_id = r.id) THEN 1 ELSE 0 END AS pinned
+            FROM runs AS r
+            LEFT JOIN lifecycle_states AS s ON s.lifecycle = r.lifecycle AND s.state = r.state
+            LEFT JOIN lifecycle_outcomes AS o ON o.lifecycle = r.lifecycle AND o.outcome = r.outcome
+        ) AS c
+        WHERE ended_at IS NOT NULL
+        ORDER BY num
+        """
+
+    /// Every link between two runs: parent and retry, dependant and upstream.
+    static let links = """
+        SELECT id, parent_id FROM runs WHERE parent_id IS NOT NULL
+        UNION ALL SELECT run_id, upstream_id FROM run_dependencies
+        """
+
+    /// The runs `options` selects, less the pinned ones, the newest of each job, and every
+    /// run linked, through any chain of links, to a run that stays.
+    func plan() throws -> Plan {
+        let policies =
+            options.usePolicies
+            ? Dictionary(try Store(connection: connection).retentionPolicies().map { ($0.job, $0.policy) }) { a, _ in a
+            }
+            : [:]
+        var selected: [(num: Int64, id: String, end: Int64)] = []
+        var pinned = 0
+        try connection.prepare(Self.candidates).forEachRow { row in
+            let job = row.string(at: 2)
+            guard options.jobs.isEmpty || options.jobs.contains(job) else { return }
+            let policy = options.usePolicies ? policies[job] : options.retention
+            if options.usePolicies && policy == nil { return }
+            let type = CanonicalType(rawValue: row.string(at: 3))
+            let end = row.int64(at: 4)
+            let rank = row.int64(at: 5)
+            guard rank > Int64(max(policy?.keepLast ?? 0, 1)) else { return }
+            if policy?.hasAges == true || options.terminalBefore != nil {
+                let age = type.flatMap { policy?.age(for: $0) }
+                guard let cutoff = age.map({ options.now.adding(seconds: -Double($0)) }) ?? options.terminalBefore,
+                    end < cutoff.rawValue
+                else { return }
+            }
+            if row.int64(at: 6) != 0 {
+                pinned += 1
+                return
+            }
+            selected.append((row.int64(at: 0), row.string(at: 1), end))
         }
-        let changes = try historyRows(of: prunable)
+        let staying = try linkedToStaying(selected.map(\.id))
+        let runs = selected.filter { !staying.contains($0.id) }
+        return Plan(
+            runs: runs.map { (num: $0.num, id: $0.id) }, latestEnd: runs.map(\.end).max(),
+            kept: selected.count - runs.count, pinned: pinned)
+    }
+
+    /// Which of `selected` are linked to a run that stays: the links split the runs into
+    /// groups (a retry chain, a dependency graph), and a group with one run that stays stays
+    /// whole.
+    private func linkedToStaying(_ selected: [String]) throws -> Set<String> {
+        var parent: [String: String] = [:]
+        func root(_ id: String) -> String {
+            var id = id
+            while let next = parent[id], next != id { id = next }
+            return id
+        }
+        try connection.prepare(Self.links).forEachRow { row in
+            let (a, b) = (root(row.string(at: 0)), root(row.string(at: 1)))
+            parent[a] = parent[a] ?? a
+            parent[b] = parent[b] ?? b
+            if a != b { parent[a] = b }
+        }
+        guard !parent.isEmpty else { return [] }
+        let chosen = Set(selected)
+        // A group stays when one of its runs is not selected.
+        var staying = Set<String>()
+        for id in parent.keys where !chosen.contains(id) { staying.insert(root(id)) }
+        return Set(selected.filter { parent[$0] != nil && staying.contains(root($0)) })
+    }
+
+    /// Prunes: copies to the attached archive (SQLite), then removes. With `only`, removes
+    /// only those of the prunable runs (already copied to an archive).
+    func run(only: Set<Int64>? = nil) throws -> PruneReport {
+        var plan = try plan()
+        if let only {
+            plan.kept += plan.runs.count(where: { !only.contains($0.num) })
+            plan.runs = plan.runs.filter { only.contains($0.num) }
+        } else if options.archive != nil {
+            for run in plan.runs { try copyToArchive(run) }
+        }
+        let report = try report(plan)
+        try remove(plan, report: report)
+        return report
+    }
+
+    /// Counts what removing the plan's runs removes.
+    func report(_ plan: Plan) throws -> PruneReport {
+        var report = PruneReport(
+            runs: plan.runs.count, changes: try count(.changes, of: plan.runs), kept: plan.kept,
+            archive: options.archive)
+        report.annotations = try count(.annotations, of: plan.runs)
+        report.dependencies = try count(.dependencies, of: plan.runs)
+        report.openLineageEvents = try count(.openLineageEvents, of: plan.runs)
+        report.pinned = plan.pinned
+        return report
+    }
+
+    /// The one place rows leave the ledger: records the prune (its cutoff: the one given,
+    /// or just after the latest end among the runs, which is what lets the triggers delete
+    /// them), then deletes the runs, whose triggers take their history, dependencies,
+    /// annotations and events with them and their durations out of the stats.
+    private func remove(_ plan: Plan, report: PruneReport) throws {
+        let before = max(options.terminalBefore?.rawValue ?? 0, (plan.latestEnd ?? -1) + 1)
         try connection.prepare(
             "INSERT INTO prunes (before_at, at, actor, archive, runs, changes) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(cutoff.rawValue, Timestamp.now.rawValue, actor, archive, prunable.count, changes)
+        ).execute(before, Timestamp.now.rawValue, actor, options.archive, report.runs, report.changes)
         // What is removed is sealed first, and what stays sealed again after (Store+Seals).
-        let sealed = prunable.isEmpty ? nil : try Store(connection: connection).sealBeforePrune(actor: actor)
+        let sealed = plan.runs.isEmpty ? nil : try Store(connection: connection).sealBeforePrune(actor: actor)
         // Children and dependants before the runs they name.
         let delete = try connection.prepare("DELETE FROM runs WHERE num = ?")
-        for run in prunable.reversed() { try delete.execute(run.num) }
+        for run in plan.runs.reversed() { try delete.execute(run.num) }
         if let sealed { try Store(connection: connection).sealAfterPrune(sealed, actor: actor) }
-        return PruneReport(runs: prunable.count, changes: changes, kept: kept, archive: archive)
     }
 
-    /// How many history rows these runs have.
-    private func historyRows(of runs: [(num: Int64, id: String)]) throws -> Int {
+    /// The rows that go with a run, by table.
+    enum Companion {
+        case changes, annotations, dependencies, openLineageEvents
+
+        /// Counts the rows of the runs whose nums `values` (a query of the list `?`) lists.
+        func sql(_ values: String) -> String {
+            switch self {
+            case .changes: "SELECT count(*) FROM state_changes WHERE run_num IN (\(values))"
+            case .annotations:
+                "SELECT count(*) FROM run_annotations AS a JOIN runs AS r ON r.id = a.run_id WHERE r.num IN (\(values))"
+            case .dependencies:
+                "SELECT count(*) FROM run_dependencies AS d JOIN runs AS r ON r.id = d.run_id WHERE r.num IN (\(values))"
+            case .openLineageEvents:
+                "SELECT count(*) FROM openlineage_events AS e JOIN runs AS r ON r.id = e.run_id WHERE r.num IN (\(values))"
+            }
+        }
+
+        /// The table whose rows these are.
+        var table: String {
+            switch self {
+            case .changes: "state_changes"
+            case .annotations: "run_annotations"
+            case .dependencies: "run_dependencies"
+            case .openLineageEvents: "openlineage_events"
+            }
+        }
+    }
+
+    /// How many rows of `companion` these runs have.
+    private func count(_ companion: Companion, of runs: [(num: Int64, id: String)]) throws -> Int {
         guard !runs.isEmpty else { return 0 }
         let nums = runs.map { String($0.num) }.joined(separator: ",")
-        let sql =
+        let (list, values) =
             connection.engine == .sqlite
-            ? "SELECT count(*) FROM state_changes WHERE run_num IN (SELECT value FROM json_each(?))"
-            : "SELECT count(*) FROM state_changes WHERE run_num = ANY (CAST(? AS bigint[]))"
-        let list = connection.engine == .sqlite ? "[" + nums + "]" : "{" + nums + "}"
-        return try connection.prepare(sql).fetchOne(list) { Int($0.int64(at: 0)) } ?? 0
+            ? ("[" + nums + "]", "SELECT value FROM json_each(?)")
+            : ("{" + nums + "}", "SELECT unnest(CAST(? AS bigint[]))")
+        return try connection.prepare(companion.sql(values)).fetchOne(list) { Int($0.int64(at: 0)) } ?? 0
+    }
+
+    /// An estimate of the bytes the report's rows take: each table's bytes (with its
+    /// indexes) in proportion to the rows that go.
+    func estimatedBytes(_ report: PruneReport) throws -> (Int64, String) {
+        let removed: [(table: String, rows: Int)] = [
+            ("runs", report.runs), ("state_changes", report.changes), ("run_annotations", report.annotations),
+            ("run_dependencies", report.dependencies), ("openlineage_events", report.openLineageEvents),
+        ]
+        let sizes = try Store(connection: connection).tableSizes(removed.map(\.table))
+        var total = 0.0
+        for (table, rows) in removed where rows > 0 {
+            let all = try connection.prepare("SELECT count(*) FROM \(table)").fetchOne { $0.int64(at: 0) } ?? 0
+            guard all > 0 else { continue }
+            if let bytes = sizes.bytes[table] {
+                total += Double(bytes) * Double(rows) / Double(all)
+            }
+        }
+        if sizes.method == "pages" {
+            // No size per table: the used pages in proportion to all the rows that go.
+            var all = 0.0
+            for table in removed.map(\.table) {
+                all += Double(try connection.prepare("SELECT count(*) FROM \(table)").fetchOne { $0.int64(at: 0) } ?? 0)
+            }
+            let rows = Double(removed.map(\.rows).reduce(0, +))
+            total = all > 0 ? Double(sizes.bytes["*"] ?? 0) * rows / all : 0
+        }
+        return (Int64(total.rounded()), sizes.method)
     }
 
     /// Copies one run into the attached archive ledger, unless it is there already: the run

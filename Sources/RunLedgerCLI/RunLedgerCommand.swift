@@ -47,7 +47,8 @@ struct RunLedgerCommand: ParsableCommand {
                 name: "Maintain",
                 subcommands: [
                     InitCommand.self, VerifyCommand.self, SealCommand.self, SweepCommand.self, PruneCommand.self,
-                    JobsCommand.self, CopyCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
+                    PinCommand.self, UnpinCommand.self, RetentionCommand.self, JobsCommand.self, CopyCommand.self,
+                    BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
                 ]),
             // Runs in and out as OpenLineage events.
             CommandGroup(name: "Exchange", subcommands: [ImportCommand.self, ExportCommand.self, ServeCommand.self]),

@@ -74,7 +74,10 @@ struct RootHelpTests {
           verify                  Check every rule, and that the rules are in place.
           seal                    Seal the history with a SHA-256 chain; print the seal.
           sweep                   Mark runs late; crash runs whose heartbeat stopped.
-          prune                   Remove runs that ended before a time, with history.
+          prune                   Remove old runs, with history: by age, job or count.
+          pin                     Pin a run so that no prune removes it; list the pins.
+          unpin                   Unpin a run: the next prune may remove it.
+          retention               Show or set jobs' retention policies (prune --policy).
           jobs                    Show jobs' health or limits; set a job's limit.
           copy                    Copy a whole ledger into another, through its rules.
           backup                  Copy the ledger to a file while writers go on.

@@ -216,7 +216,7 @@ struct SemanticsCLITests {
             let archive = directory.appendingPathComponent("archive.db").path
             let pruned = try ok(
                 ["--db", path, "prune", "--terminal-before", "2025-01-01", "--archive", archive], directory)
-            #expect(pruned.hasPrefix("Pruned 1 runs and 2 changes"), "\(pruned)")
+            #expect(pruned.hasPrefix("Pruned 1 runs, 2 changes"), "\(pruned)")
             let gone = try runledger(["--db", path, "history", "old"], in: directory)
             #expect(gone.status == 66)
             let archived = try jsonObjects(try ok(["--db", archive, "history", "old", "--format", "json"], directory))

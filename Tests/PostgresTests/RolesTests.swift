@@ -114,6 +114,13 @@ struct RolesTests {
                 UPDATE lifecycles SET skip_state = NULL, skip_outcome = NULL, late_state = NULL, crash_state = NULL, retry_state = NULL,
                     blocked_state = NULL, release_state = NULL, upstream_failed_state = NULL, upstream_failed_outcome = NULL,
                     default_max_active = NULL WHERE name = 'deploy';
+                -- A newer run of wjob: a job's newest run (w2 until now) is never deleted.
+                INSERT INTO runs (id, job, lifecycle, created_at) VALUES ('w4', 'wjob', 'databricks', 1700000010000003);
+                INSERT INTO run_pins (run_id, pinned_at, actor, reason) VALUES ('w1', 1700000013500000, 'me', 'keep');
+                DELETE FROM run_pins WHERE run_id = 'w1';
+                INSERT INTO retention_policies (job, max_age_seconds, keep_last, set_at) VALUES ('wjob', '{"FAILED": 60}', 2, 1);
+                UPDATE retention_policies SET keep_last = 3 WHERE job = 'wjob';
+                DELETE FROM retention_policies WHERE job = 'wjob';
                 INSERT INTO prunes (before_at, at, actor, archive, runs, changes) VALUES (1700000012500000, 1700000014000000, 'me', NULL, 1, 2);
                 DELETE FROM runs WHERE id = 'w2';
                 SELECT history_high_water();

@@ -9,8 +9,9 @@ import Testing
 struct PruneTests {
     let cutoff = Timestamp(rawValue: 1_767_225_600_000_000)  // 2026-01-01T00:00:00Z
 
-    /// Old terminal runs a1 (prefect, completed) and its retry a2; old terminal b1 whose
-    /// dependant c1 is still active; an old active run; a recent terminal run.
+    /// Old terminal runs a1 (prefect, completed) and its retry a2, and a newer active run of
+    /// their job; old terminal b1 whose dependant c1 is still active; an old active run; a
+    /// recent terminal run.
     func withAgedLedger(_ engine: Ledger.Engine, _ body: (Ledger, TestDatabase, URL) throws -> Void) throws {
         try withTemporaryDirectory { directory in
             try withTestDatabase(engine, in: directory, name: "aged.db") { database in
@@ -30,6 +31,8 @@ struct PruneTests {
                     job: "down", lifecycle: "canonical", id: "c1", state: "PENDING", at: old.adding(seconds: 20),
                     upstream: ["b1"])
                 try ledger.start(job: "stuck", lifecycle: "canonical", id: "old-active", at: old)
+                // etl's newest run, which every prune keeps.
+                try ledger.start(job: "etl", lifecycle: "prefect", id: "etl-now", state: "Running")
                 try ledger.start(job: "new", lifecycle: "canonical", id: "recent", state: "RUNNING")
                 try ledger.transition("recent", to: "COMPLETED")
                 try body(ledger, database, directory)
@@ -42,10 +45,13 @@ struct PruneTests {
     ) throws {
         try withAgedLedger(engine) { ledger, database, _ in
             let report = try ledger.prune(terminalBefore: cutoff)
-            #expect(report.runs == 2 && report.changes == 4 && report.kept == 1)
+            // b1 stays as its job's newest run (and linked to c1, which is active).
+            #expect(report.runs == 2 && report.changes == 4 && report.kept == 0)
             #expect(try ledger.run(id: "a1") == nil && ledger.run(id: "a2") == nil)
             #expect(try ledger.annotations(of: "a2").isEmpty)
-            for id in ["b1", "c1", "old-active", "recent"] { #expect(try ledger.run(id: id) != nil, "\(id)") }
+            for id in ["b1", "c1", "old-active", "etl-now", "recent"] {
+                #expect(try ledger.run(id: id) != nil, "\(id)")
+            }
             #expect(try ledger.verify().isClean)
             #expect(try database.query("SELECT runs, changes FROM prunes;") == ["2|4"])
             #expect(try ledger.prune(terminalBefore: cutoff).runs == 0)

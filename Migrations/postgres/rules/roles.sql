@@ -17,7 +17,8 @@
 --   (every one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
 --   the history: no client writes them) and DELETE (a prune: runs_before_delete lets only
 --   whole pruned runs go) after an INSERT into prunes; a job's limit (jobs: INSERT,
---   UPDATE, DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
+--   UPDATE, DELETE); pins (run_pins: INSERT, DELETE) and retention policies
+--   (retention_policies: INSERT, UPDATE, DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
 --   lifecycle's roles; the rules refuse a lifecycle that is built in or in use). It has no
 --   UPDATE, DELETE or TRUNCATE of the history, no right on the stats tables or sequences
 --   (the rules write them as the owner), no CREATE in the schema, no TRIGGER right; not
@@ -79,6 +80,8 @@ BEGIN
         || '%1$I.lifecycle_transitions, %1$I.lifecycle_outcomes TO %2$I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
         || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '

@@ -221,13 +221,14 @@ CREATE TRIGGER runs_before_update BEFORE UPDATE OF num, id, job, lifecycle, stat
     outcome, created_by, created_reason, attempt, parent_id, max_retries, heartbeat_at ON runs
 FOR EACH ROW EXECUTE FUNCTION runs_before_update();
 
--- Only a whole terminal run that ended before the latest prune cutoff, and that no other
--- run names as parent or upstream, can be deleted; TRUNCATE of runs never. A run that may
--- go takes its duration and its stays out of the stats, and adds its history rows and its
--- duration to the pruned tallies (so the metrics' counters never go back), here, while its
--- history is still there (its history and dependencies then go by their foreign keys, ON
--- DELETE CASCADE, whose triggers fire before runs_after_delete).
--- Tags: append_only.
+-- Only a whole terminal run that ended before the latest prune cutoff, that no other run
+-- names as parent or upstream, that is not pinned and that is not its job's newest run, can
+-- be deleted; TRUNCATE of runs never. A run that may go takes its duration and its stays out
+-- of the stats, and adds its history rows and its duration to the pruned tallies (so the
+-- metrics' counters never go back), here, while its history is still there (its history and
+-- dependencies then go by their foreign keys, ON DELETE CASCADE, whose triggers fire before
+-- runs_after_delete).
+-- Tags: append_only, pinned_run.
 CREATE OR REPLACE FUNCTION runs_before_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -237,6 +238,13 @@ BEGIN
        OR NOT OLD.ended_at < coalesce((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
         PERFORM runledger_refuse('append_only',
             'only a terminal run that ended before a recorded prune cutoff can be deleted', 'run ' || OLD.id);
+    ELSIF EXISTS (SELECT 1 FROM run_pins WHERE run_id = OLD.id) THEN
+        PERFORM runledger_refuse('pinned_run', 'a pinned run cannot be deleted; unpin it first', 'run ' || OLD.id);
+    ELSIF NOT EXISTS (
+        SELECT 1 FROM runs WHERE job = OLD.job AND created_at >= OLD.created_at
+          AND (created_at > OLD.created_at OR num > OLD.num)
+    ) THEN
+        PERFORM runledger_refuse('append_only', 'a job''s newest run cannot be deleted', 'run ' || OLD.id);
     ELSIF EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
        OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
         PERFORM runledger_refuse('append_only',

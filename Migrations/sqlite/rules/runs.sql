@@ -209,15 +209,23 @@ BEGIN
         min_us = min(min_us, excluded.min_us), max_us = max(max_us, excluded.max_us);
 END;
 
--- Only a whole terminal run that ended before the latest prune cutoff, and that no other
--- run names as parent or upstream, can be deleted.
--- Tags: append_only.
+-- Only a whole terminal run that ended before the latest prune cutoff, that no other run
+-- names as parent or upstream, that is not pinned (run_pins) and that is not its job's
+-- newest run (by creation, then num: a job always keeps its latest run) can be deleted.
+-- Tags: append_only, pinned_run.
 CREATE TRIGGER runs_before_delete BEFORE DELETE ON runs
 BEGIN
     SELECT CASE
         WHEN OLD.ended_at IS NULL
           OR NOT OLD.ended_at < ifnull((SELECT before_at FROM prunes ORDER BY id DESC LIMIT 1), 0) THEN
             RAISE(ABORT, 'runledger:append_only: only a terminal run that ended before a recorded prune cutoff can be deleted')
+        WHEN EXISTS (SELECT 1 FROM run_pins WHERE run_id = OLD.id) THEN
+            RAISE(ABORT, 'runledger:pinned_run: a pinned run cannot be deleted; unpin it first')
+        WHEN NOT EXISTS (
+            SELECT 1 FROM runs WHERE job = OLD.job AND created_at >= OLD.created_at
+              AND (created_at > OLD.created_at OR num > OLD.num)
+        ) THEN
+            RAISE(ABORT, 'runledger:append_only: a job''s newest run cannot be deleted')
         WHEN EXISTS (SELECT 1 FROM runs WHERE parent_id = OLD.id)
           OR EXISTS (SELECT 1 FROM run_dependencies WHERE upstream_id = OLD.id) THEN
             RAISE(ABORT, 'runledger:append_only: a run that another run names as parent or upstream cannot be deleted')
