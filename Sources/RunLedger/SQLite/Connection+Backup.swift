@@ -97,14 +97,12 @@ extension Connection {
         case at(Timestamp)
     }
 
-    /// The newest time in a `seals` table: the largest value of its first column named
-    /// `sealed_at`, `at` or `created_at` (µs).
-    ///
-    /// The doctor's hook for seals: it knows only that a seal row carries its time.
+    /// The newest seal's time (`seals.at`, µs), or `.noTable` for a ledger from before seals
+    /// (an old file the doctor reads without migrating it).
     func newestSeal() throws(SQLiteError) -> NewestSeal {
         let columns = try prepare("SELECT name FROM pragma_table_info('seals')").fetchAll { $0.string(at: 0) }
-        guard let column = ["sealed_at", "at", "created_at"].first(where: columns.contains) else { return .noTable }
-        let newest = try prepare("SELECT max(\(column)) FROM seals").fetchOne { $0.optionalInt64(at: 0) }
+        guard columns.contains("at") else { return .noTable }
+        let newest = try prepare("SELECT max(at) FROM seals").fetchOne { $0.optionalInt64(at: 0) }
         return (newest ?? nil).map { .at(Timestamp(rawValue: $0)) } ?? .none
     }
 }
