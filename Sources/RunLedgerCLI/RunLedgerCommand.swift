@@ -39,7 +39,7 @@ struct RunLedgerCommand: ParsableCommand {
                 name: "Read",
                 subcommands: [
                     HistoryCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self, SQLCommand.self,
-                    LifecyclesCommand.self,
+                    LifecyclesCommand.self, TailCommand.self, ConsumersCommand.self,
                 ]),
             // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
             CommandGroup(
