@@ -89,6 +89,7 @@ extension Ledger {
     ///   - seq: The cursor: the changes after it (0 for the whole history).
     ///   - filter: Which changes to deliver (every one by default).
     ///   - pollInterval: How often to check for others' commits while idle (50 ms by default).
+    /// - Returns: The feed; iterate it (or its ``LedgerFeed/pages``) from one task.
     public func subscribe(
         from seq: Int64, matching filter: ChangeFilter = .all, pollInterval: Duration = .milliseconds(50)
     ) -> LedgerFeed {

@@ -15,6 +15,7 @@ public struct LedgerChange: Sendable, Hashable, Codable {
     /// Whether the state entered is terminal.
     public var isTerminal: Bool
 
+    /// A change as the feed gives it.
     public init(change: StateChange, job: String, lifecycle: String, canonicalType: CanonicalType, isTerminal: Bool) {
         self.change = change
         self.job = job
@@ -31,10 +32,14 @@ public struct LedgerChange: Sendable, Hashable, Codable {
 /// state of these canonical types. A nil set (the default) lets every value through; the
 /// conditions hold together.
 public struct ChangeFilter: Sendable, Hashable {
+    /// The jobs whose runs' changes pass (nil: every job).
     public var jobs: Set<String>?
+    /// The lifecycles whose runs' changes pass (nil: every lifecycle).
     public var lifecycles: Set<String>?
+    /// The canonical types, refined by outcome, of the states entered that pass (nil: every type).
     public var canonicalTypes: Set<CanonicalType>?
 
+    /// A filter; nil for a condition lets every value through.
     public init(jobs: Set<String>? = nil, lifecycles: Set<String>? = nil, canonicalTypes: Set<CanonicalType>? = nil) {
         self.jobs = jobs
         self.lifecycles = lifecycles
@@ -56,12 +61,14 @@ public struct ChangeFilter: Sendable, Hashable {
 /// the next page starts after it (and a consumer may acknowledge it even when no change
 /// matched).
 public struct ChangePage: Sendable, Hashable {
+    /// The changes that matched, in `seq` order.
     public var changes: [LedgerChange]
     /// The `seq` the page read through: every change up to it, and none after it, is
     /// accounted for (committed changes only: on PostgreSQL, up to a `seq` below which
     /// every row has committed).
     public var through: Int64
 
+    /// A page.
     public init(changes: [LedgerChange], through: Int64) {
         self.changes = changes
         self.through = through
@@ -75,6 +82,7 @@ public struct Consumer: Sendable, Hashable, Codable {
     public var name: String
     /// Every change up to this `seq` is handled (0: none yet).
     public var seq: Int64
+    /// When it was made.
     public var createdAt: Timestamp
     /// When its cursor last moved.
     public var updatedAt: Timestamp
@@ -84,6 +92,7 @@ public struct Consumer: Sendable, Hashable, Codable {
     /// handled every change).
     public var lagSeconds: Double
 
+    /// A consumer as the ledger holds it.
     public init(
         name: String, seq: Int64, createdAt: Timestamp, updatedAt: Timestamp, lagChanges: Int, lagSeconds: Double
     ) {

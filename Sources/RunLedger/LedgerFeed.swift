@@ -5,6 +5,7 @@
 /// what a consumer that acknowledges its progress (``Ledger/acknowledge(_:for:)``) needs, one
 /// acknowledgement per page rather than per change.
 public struct LedgerFeed: AsyncSequence, Sendable {
+    /// A change of any run.
     public typealias Element = LedgerChange
 
     let ledger: Ledger
@@ -23,6 +24,7 @@ public struct LedgerFeed: AsyncSequence, Sendable {
     /// through was filtered out: its `through` still moved on.
     public var pages: Pages { Pages(feed: self) }
 
+    /// An iterator over the changes; it opens the feed's connection at its first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(pages: pages.makeAsyncIterator())
     }
@@ -50,10 +52,12 @@ public struct LedgerFeed: AsyncSequence, Sendable {
 
     /// The feed as pages of changes (``ChangePage``), each reading past the one before.
     public struct Pages: AsyncSequence, Sendable {
+        /// A page of changes.
         public typealias Element = ChangePage
 
         let feed: LedgerFeed
 
+        /// An iterator over the pages; it opens the feed's connection at its first `next()`.
         public func makeAsyncIterator() -> Iterator { Iterator(feed: feed) }
 
         /// Reads pages on a connection of its own, and waits between them.
