@@ -73,7 +73,8 @@ import Testing
             // Resuming from any cursor gives the rest, exactly.
             let all = try ledger.changes(after: 0).changes
             let middle = all[7].seq
-            #expect(Self.lines(try Self.readAll(ledger, after: middle, limit: 5).changes) == Array(history.dropFirst(8)))
+            #expect(
+                Self.lines(try Self.readAll(ledger, after: middle, limit: 5).changes) == Array(history.dropFirst(8)))
             // What the feed adds to each row: job, lifecycle, type refined by the outcome.
             let terminated = try #require(all.first { $0.change.runID == "d1" && $0.change.to == "TERMINATED" })
             #expect(terminated.job == "notebook" && terminated.lifecycle == "databricks")
@@ -91,7 +92,8 @@ import Testing
             let etl = try Self.readAll(ledger, matching: ChangeFilter(jobs: ["etl"]), limit: 2).changes
             #expect(Self.lines(etl) == (try Self.history(database, where: "r.job = 'etl'")))
             let failures = try ledger.changes(after: 0, matching: ChangeFilter(canonicalTypes: [.failed, .crashed]))
-            #expect(Self.lines(failures.changes) == ["6 e1 FAILED", "12 e3 FAILED", "15 d1 TERMINATED", "18 sql-1 CRASHED"])
+            #expect(
+                Self.lines(failures.changes) == ["6 e1 FAILED", "12 e3 FAILED", "15 d1 TERMINATED", "18 sql-1 CRASHED"])
             let both = try ledger.changes(
                 after: 0, matching: ChangeFilter(lifecycles: ["canonical"], canonicalTypes: [.failed]))
             #expect(Self.lines(both.changes) == ["6 e1 FAILED", "12 e3 FAILED"])
