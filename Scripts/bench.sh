@@ -7,6 +7,8 @@
 #   Scripts/bench.sh --smoke    tiny sizes, to check that everything runs (the test suite does)
 #
 # S1 serves the W3/W4 ledger with `runledger serve` and times each page and /metrics.
+# F1 measures the change feed's subscriber: idle CPU (BENCH_FEED_IDLE seconds, 20) and the
+# latency from a commit to its line.
 #
 # Sizes: BENCH_RUNS (W1), BENCH_W2 (W2 transitions), BENCH_LEDGER (W3/W4 ledger runs),
 # BENCH_LOOKUPS (W3), BENCH_W5 (W5 transitions per process), BENCH_REPEAT (runs per side),
@@ -32,7 +34,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 
 if [ "${1:-}" = "--smoke" ]; then
     : "${BENCH_RUNS:=300}" "${BENCH_W2:=50}" "${BENCH_LEDGER:=500}" "${BENCH_LOOKUPS:=50}" "${BENCH_W5:=100}"
-    : "${BENCH_REPEAT:=1}" "${BENCH_GROWTH:=200 500}"
+    : "${BENCH_REPEAT:=1}" "${BENCH_GROWTH:=200 500}" "${BENCH_FEED_IDLE:=2}"
 fi
 RUNS="${BENCH_RUNS:-100000}"
 W2="${BENCH_W2:-5000}"
@@ -368,6 +370,41 @@ for label, path in pages:
 PY
 kill "$serve_pid"; wait "$serve_pid" || true
 
+# F1: the change feed's subscriber (`runledger tail --follow`): its CPU while nothing is
+# written (seconds per minute, from /proc), and its latency from a commit (a plain INSERT by
+# Python's sqlite3, timed after COMMIT returns) to the line on its stdout, median of 20.
+echo "== F1: the feed's subscriber, idle and on a commit" >&2
+fresh "$work/feed.db"
+python3 - "$bin/runledger" "$work/feed.db" "${BENCH_FEED_IDLE:-20}" >>"$results" <<'PY'
+import json, os, random, sqlite3, statistics, subprocess, sys, time
+binary, db, idle = sys.argv[1], sys.argv[2], float(sys.argv[3])
+subprocess.run([binary, "--db", db, "start", "feed", "--id", "f1"], check=True, stdout=subprocess.DEVNULL)
+tail = subprocess.Popen([binary, "--db", db, "tail", "--from", "1", "--follow"], stdout=subprocess.PIPE)
+def cpu():  # user + system seconds of the subscriber so far
+    fields = open(f"/proc/{tail.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+time.sleep(1.0)
+start_cpu, start = cpu(), time.perf_counter()
+time.sleep(idle)
+idle_cpu = (cpu() - start_cpu) / (time.perf_counter() - start) * 60
+connection = sqlite3.connect(db, isolation_level=None, timeout=30)
+state, latencies = "SCHEDULED", []
+for i in range(20):
+    target = "RUNNING" if state != "RUNNING" else "PENDING"
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("INSERT INTO state_history (run_id, from_state, to_state) VALUES ('f1', ?, ?)", (state, target))
+    connection.execute("COMMIT")
+    committed = time.perf_counter()
+    line = tail.stdout.readline()
+    latencies.append(time.perf_counter() - committed)
+    assert json.loads(line)["to_state"] == target, line
+    state = target
+    time.sleep(random.uniform(0.01, 0.1))  # commits at random points of the poll interval
+tail.terminate()
+print(json.dumps({"label": "F1", "side": "feed", "idle_cpu_seconds_per_minute": idle_cpu,
+                  "latency_median_seconds": statistics.median(latencies), "latency_max_seconds": max(latencies)}))
+PY
+
 echo "== W5: 4 processes x $W5 transitions on one file" >&2
 for i in $(seq "$REPEAT"); do
     for side in c swift; do
@@ -413,6 +450,9 @@ if with_triggers and without:
 for r in rows:
     if r.get("label") == "size":
         print(f"bytes per history row (W1 ledger): {r['bytes'] / r['history_rows']:.1f}")
+    if r.get("label") == "F1":
+        print(f"F1 feed subscriber: idle {r['idle_cpu_seconds_per_minute']:.3f} CPU s per minute; commit to line "
+              f"{r['latency_median_seconds'] * 1000:.1f} ms median, {r['latency_max_seconds'] * 1000:.1f} ms max")
     if r.get("label") == "cli-history":
         print(f"runledger history on the largest ledger: {r['seconds'] * 1000:.1f} ms wall (median)")
 w3c = values("W3", "c", "median_seconds")

@@ -40,7 +40,7 @@ struct RunLedgerCommand: ParsableCommand {
                 name: "Read",
                 subcommands: [
                     HistoryCommand.self, WaitCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self,
-                    SQLCommand.self, LifecyclesCommand.self,
+                    SQLCommand.self, LifecyclesCommand.self, TailCommand.self, ConsumersCommand.self,
                 ]),
             // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
             CommandGroup(

@@ -47,7 +47,15 @@ final class PostgresLedgerConnection: RemoteConnection {
     /// Statement texts with their placeholders rewritten, by the library's text.
     private var rewritten: [String: String] = [:]
 
+    /// How this connection was made, to make another (`connectAgain()`).
+    private let uri: String
+    private let configuration: Ledger.Configuration
+    /// The ledger's schema: the payload of its history's notifications.
+    private var schema: String?
+
     init(uri: String, configuration: Ledger.Configuration) throws {
+        self.uri = uri
+        self.configuration = configuration
         location = Self.redacted(uri)
         do {
             connection = try PGConnection(uri)
@@ -67,6 +75,22 @@ final class PostgresLedgerConnection: RemoteConnection {
         // A read-only ledger writes nothing: every transaction of the connection is READ
         // ONLY, so a write fails with SQLSTATE 25006 (as SQLite's SQLITE_READONLY).
         if configuration.mode == .readOnly { try connection.execute("SET default_transaction_read_only = on") }
+    }
+
+    func connectAgain() throws -> sending any RemoteConnection {
+        try PostgresLedgerConnection(uri: uri, configuration: configuration)
+    }
+
+    /// The notifications of this ledger's schema (rules/state_changes.sql's
+    /// state_changes_after_insert_notify sends its name), not those of another ledger on the
+    /// same database.
+    func notifications() throws -> [String] {
+        let received = try connection.notifications()
+        guard !received.isEmpty else { return [] }
+        if schema == nil {
+            schema = try connection.query("SELECT current_schema()", prepare: false).scalar
+        }
+        return received.filter { $0.channel == "runledger_changes" && $0.payload == schema }.map(\.payload)
     }
 
     func query(_ sql: String, _ arguments: [SQLValue], prepare: Bool) throws -> RemoteRows {

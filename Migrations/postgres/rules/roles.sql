@@ -26,7 +26,8 @@
 --   a superuser it cannot SET session_replication_role (which skips triggers) or COPY from
 --   a server file or program. COPY … FROM STDIN into a table it may INSERT into fires the
 --   rules as INSERT does;
--- - the reader may SELECT, and call the functions the views and readers use.
+-- - the reader may SELECT, and call the functions the views and readers use; and, as the
+--   writer, make, move and delete consumers (their cursors over the history).
 -- EXECUTE on the schema's functions is revoked from PUBLIC and granted to writer and reader
 -- (defaults and CHECKs call now_us and json_valid as the writer; the views call iso_of_us
 -- as the reader; trigger functions cannot be called but by their triggers), except on this
@@ -82,6 +83,8 @@ BEGIN
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
+    -- Consumers' cursors are the readers' own state, not the ledger's: both may move them.
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.consumers TO %I, %I', ledger, writer_role, reader_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
         || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '

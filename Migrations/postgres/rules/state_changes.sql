@@ -401,3 +401,17 @@ END $$;
 DROP TRIGGER IF EXISTS state_changes_after_insert ON state_changes;
 CREATE TRIGGER state_changes_after_insert AFTER INSERT ON state_changes
 FOR EACH ROW EXECUTE FUNCTION state_changes_after_insert();
+
+-- Wakes the ledger's subscribers (Ledger.subscribe, `runledger tail --follow`), which LISTEN
+-- on runledger_changes: a notification with the ledger's schema as payload, delivered when
+-- the transaction commits, one per transaction however many rows it wrote (PostgreSQL folds
+-- repeats of a channel and payload). It only wakes them: what they read is bounded by
+-- history_high_water(), never by the notification.
+CREATE OR REPLACE FUNCTION state_changes_after_insert_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('runledger_changes', current_schema());
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS state_changes_after_insert_notify ON state_changes;
+CREATE TRIGGER state_changes_after_insert_notify AFTER INSERT ON state_changes
+FOR EACH STATEMENT EXECUTE FUNCTION state_changes_after_insert_notify();

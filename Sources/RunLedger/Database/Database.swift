@@ -112,6 +112,42 @@ final class Database {
 
     /// What a server's engine finds wrong with the ledger's schema: rules missing, disabled
     /// or altered (SQLite's file is compared with a fresh one by `verify` itself).
+    // MARK: - Others' commits
+
+    /// What `othersCommitted()` last saw: SQLite's `data_version`.
+    private var seenDataVersion: Int64?
+
+    /// Starts watching other connections' commits of history rows (on a server, listens on
+    /// the ledger's channel, which its history trigger notifies); call outside a transaction.
+    func watchCommits() throws {
+        switch storage {
+        case .sqlite(let connection): seenDataVersion = try connection.dataVersion()
+        case .remote(let connection): try connection.execute(script: "LISTEN runledger_changes")
+        }
+    }
+
+    /// Whether another connection may have committed history since the last call (or since
+    /// `watchCommits()`), cheaply: SQLite's `PRAGMA data_version` (it changes when another
+    /// connection commits to the file: no read of the file), or the notifications the server
+    /// sent for this ledger's schema (no round trip). It may answer true when nothing new
+    /// is there for the caller; never false when something is.
+    func othersCommitted() throws -> Bool {
+        switch storage {
+        case .sqlite(let connection):
+            let version = try connection.dataVersion()
+            defer { seenDataVersion = version }
+            return version != seenDataVersion
+        case .remote(let connection):
+            return !(try connection.notifications()).isEmpty
+        }
+    }
+
+    /// A new connection to the same ledger as this remote one.
+    func remoteConnectAgain() throws -> sending any RemoteConnection {
+        guard case .remote(let connection) = storage else { preconditionFailure("a SQLite ledger's reconnect") }
+        return try connection.connectAgain()
+    }
+
     func remoteSchemaProblems() throws -> [String] {
         guard case .remote(let connection) = storage else { return [] }
         return try connection.schemaProblems()
@@ -201,6 +237,12 @@ package protocol RemoteConnection: AnyObject {
     /// What is wrong with the ledger's schema: rules missing, disabled or altered, each
     /// described in a sentence. Runs inside the caller's read transaction.
     func schemaProblems() throws -> [String]
+    /// A new connection to the same ledger, made as this one was (a feed's subscriber reads
+    /// and listens on a connection of its own).
+    func connectAgain() throws -> sending any RemoteConnection
+    /// The payloads of the notifications received on the channels this connection listens
+    /// on, without waiting (empty when none came).
+    func notifications() throws -> [String]
 }
 
 /// The cells of a remote statement's result, read where the engine keeps them, as text.

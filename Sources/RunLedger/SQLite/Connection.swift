@@ -118,6 +118,12 @@ final class Connection {
         try prepare("PRAGMA journal_mode = WAL").fetchOne { $0.string(at: 0) } ?? ""
     }
 
+    /// `PRAGMA data_version`: a number that changes when another connection commits a
+    /// change to the file (this connection's own commits leave it as it is).
+    func dataVersion() throws(SQLiteError) -> Int64 {
+        try cached("PRAGMA data_version").fetchOne { $0.int64(at: 0) } ?? 0
+    }
+
     /// Whether the connection is outside any explicit transaction (`sqlite3_get_autocommit`).
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 

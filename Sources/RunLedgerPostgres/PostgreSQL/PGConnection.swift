@@ -49,6 +49,24 @@ public final class PGConnection {
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
     }
 
+    /// The notifications (`NOTIFY`) the server has sent for the channels this connection
+    /// listens on (`LISTEN`), as channel and payload, oldest first; without waiting: it reads
+    /// what the socket already holds and returns at once (empty when nothing came).
+    ///
+    /// - Throws: ``PostgresError`` without an SQLSTATE when the connection is lost.
+    public func notifications() throws(PostgresError) -> [(channel: String, payload: String)] {
+        guard PQconsumeInput(handle) == 1 else {
+            throw PostgresError(sqlState: nil, message: Self.message(of: handle))
+        }
+        var received: [(channel: String, payload: String)] = []
+        while let notification = PQnotifies(handle) {
+            received.append(
+                (String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
+            PQfreemem(notification)
+        }
+        return received
+    }
+
     /// Runs SQL without parameters; it may hold several statements, separated by semicolons.
     ///
     /// - Throws: ``PostgresError`` with the first failing statement's SQLSTATE.
