@@ -32,7 +32,7 @@ TABLES = [
     "canonical_types", "lifecycles", "lifecycle_states", "lifecycle_transitions", "lifecycle_outcomes",
     "jobs", "runs", "state_changes", "run_dependencies", "run_annotations", "openlineage_events", "prunes", "seals",
     "run_pins", "retention_policies", "stats_run_durations", "stats_state_durations", "pruned_state_entries",
-    "pruned_run_durations", "schema_migrations", "schema_rules",
+    "pruned_run_durations", "consumers", "schema_migrations", "schema_rules",
 ]
 EVENT_ORDER = ["BEFORE INSERT", "AFTER INSERT", "INSTEAD OF INSERT", "BEFORE UPDATE", "AFTER UPDATE",
                "INSTEAD OF UPDATE", "BEFORE DELETE", "AFTER DELETE", "INSTEAD OF DELETE"]

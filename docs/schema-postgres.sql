@@ -392,6 +392,8 @@ BEGIN
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
+    -- Consumers' cursors are the readers' own state, not the ledger's: both may move them.
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.consumers TO %I, %I', ledger, writer_role, reader_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
         || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '
@@ -759,6 +761,15 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.state_changes_after_insert_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM pg_notify('runledger_changes', current_schema());
+    RETURN NULL;
+END $$;
+
 CREATE FUNCTION public.state_changes_before_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
@@ -984,6 +995,15 @@ CREATE TABLE public.canonical_types (
     is_terminal smallint NOT NULL,
     description text NOT NULL,
     CONSTRAINT canonical_types_is_terminal_check CHECK ((is_terminal = ANY (ARRAY[0, 1])))
+);
+
+CREATE TABLE public.consumers (
+    name text NOT NULL,
+    seq bigint NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    CONSTRAINT consumers_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT consumers_seq_check CHECK ((seq >= 0))
 );
 
 CREATE TABLE public.jobs (
@@ -1344,6 +1364,9 @@ ALTER TABLE ONLY public.canonical_types
 ALTER TABLE ONLY public.canonical_types
     ADD CONSTRAINT canonical_types_position_key UNIQUE ("position");
 
+ALTER TABLE ONLY public.consumers
+    ADD CONSTRAINT consumers_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (job);
 
@@ -1496,6 +1519,8 @@ CREATE TRIGGER seals_before_insert BEFORE INSERT ON public.seals FOR EACH ROW EX
 CREATE TRIGGER seals_before_truncate BEFORE TRUNCATE ON public.seals FOR EACH STATEMENT EXECUTE FUNCTION public.seals_are_append_only();
 
 CREATE TRIGGER state_changes_after_insert AFTER INSERT ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.state_changes_after_insert();
+
+CREATE TRIGGER state_changes_after_insert_notify AFTER INSERT ON public.state_changes FOR EACH STATEMENT EXECUTE FUNCTION public.state_changes_after_insert_notify();
 
 CREATE TRIGGER state_changes_before_change BEFORE DELETE OR UPDATE ON public.state_changes FOR EACH ROW EXECUTE FUNCTION public.history_is_append_only();
 

@@ -882,6 +882,14 @@ CREATE TABLE pruned_run_durations (
 ) STRICT, WITHOUT ROWID;
 
 -- ----------------------------------------------------------------------------------------------
+CREATE TABLE consumers (
+    name       TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+    seq        INTEGER NOT NULL CHECK (seq >= 0),  -- every change up to this seq is handled (0: none yet)
+    created_at INTEGER NOT NULL,  -- microseconds since the epoch, UTC
+    updated_at INTEGER NOT NULL   -- when the cursor last moved
+) STRICT;
+
+-- ----------------------------------------------------------------------------------------------
 CREATE TABLE schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

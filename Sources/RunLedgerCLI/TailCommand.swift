@@ -6,7 +6,7 @@ import RunLedgerOutput
 struct TailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Print every run's changes in ledger order, as JSON lines; follow them.",
+        abstract: "Print all runs' changes in seq order, as JSON lines.",
         discussion: """
             Each line is one change of any run: its seq (the change's place in the ledger's \
             one order, whichever client wrote it), run, job, lifecycle, states, canonical \

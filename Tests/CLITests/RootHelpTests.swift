@@ -68,6 +68,8 @@ struct RootHelpTests {
           metrics                 Print metrics for Prometheus, or write a textfile.
           sql                     Run one read-only SQL query and print its rows.
           lifecycles              List the lifecycles, show one, or define your own.
+          tail                    Print all runs' changes in seq order, as JSON lines.
+          consumers               List the feed's consumers and how far behind each is.
 
         MAINTAIN SUBCOMMANDS:
           init                    Create the ledger, or migrate its schema.
