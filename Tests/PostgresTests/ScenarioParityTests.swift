@@ -9,7 +9,7 @@ import Testing
 /// waiting for both, which then crashes and cancels the runs downstream of it transitively
 /// (one, whose lifecycle has no such edge, is annotated), an action reopens an ended run,
 /// and a prune deletes a run. The rows the rules make (history, runs, both stats tables,
-/// annotations, prunes, dependencies) are the same, row by row.
+/// annotations, prunes, dependencies, the pruned tallies) are the same, row by row.
 struct ScenarioParityTests {
     static let scenario = """
         INSERT INTO runs (id, job, lifecycle, created_at, max_retries) VALUES ('a1', 'etl', 'databricks', 1000000000, 1);
@@ -44,6 +44,7 @@ struct ScenarioParityTests {
         INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('p1', 'Pending', 'Running', 4000000002);
         INSERT INTO state_history (run_id, from_state, to_state, at) VALUES ('p1', 'Running', 'Completed', 4123456789);
         INSERT INTO run_annotations (run_id, at, kind, reason) VALUES ('p1', 4200000000, 'note', 'kept');
+        INSERT INTO runs (id, job, lifecycle, created_at) VALUES ('p2', 'etl2', 'prefect', 4100000000);
         INSERT INTO prunes (before_at, at, runs, changes) VALUES (4200000000, 4300000000, 1, 4);
         DELETE FROM runs WHERE id = 'p1'
         """
@@ -57,6 +58,8 @@ struct ScenarioParityTests {
         "SELECT 'a|' || id || '|' || run_id || '|' || at || '|' || kind || '|' || coalesce(actor, '') || '|' || coalesce(reason, '') FROM run_annotations ORDER BY id",
         "SELECT 'p|' || id || '|' || before_at || '|' || runs FROM prunes ORDER BY id",
         "SELECT 'x|' || run_id || '|' || upstream_id FROM run_dependencies ORDER BY run_id, upstream_id",
+        "SELECT 't|' || job || '|' || lifecycle || '|' || state || '|' || entries FROM pruned_state_entries ORDER BY job, lifecycle, state",
+        "SELECT 'q|' || job || '|' || lifecycle || '|' || state || '|' || outcome || '|' || bucket || '|' || runs || '|' || total_us || '|' || max_us FROM pruned_run_durations ORDER BY job, lifecycle, state, outcome, bucket",
     ]
 
     @Test func theSameHistoryMakesTheSameRowsOnBothEngines() throws {
@@ -71,7 +74,14 @@ struct ScenarioParityTests {
             try connection.execute(Self.scenario)
             return try Self.dump.flatMap { try connection.query($0).rows.map { $0[0] ?? "" } }
         }
-        #expect(sqlite.count == 75)
+        // 75 rows of the ledger, p2's run and first history row, and p1's pruned tallies: its
+        // 4 history rows by state entered and its duration.
+        #expect(sqlite.count == 82)
+        for state in ["Scheduled", "Pending", "Running", "Completed"] {
+            #expect(sqlite.contains("t|etl2|prefect|\(state)|1"))
+        }
+        #expect(
+            sqlite.contains { $0.hasPrefix("q|etl2|prefect|Completed||") && $0.hasSuffix("|1|123456789|123456789") })
         #expect(
             sqlite.contains(
                 "h|3|2|PENDING|SKIPPED|1001000000||runledger|job etl is at its limit of 1 active run; run a1 is active|MAXIMUM_CONCURRENT_RUNS_REACHED|"
