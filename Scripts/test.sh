@@ -119,7 +119,7 @@ bench=$(Scripts/bench.sh --smoke 2>/dev/null)
 echo "$bench"
 for expected in "W1 " "W2-normal" "W2-full" "W3 " "W4 " "W5 " "with triggers / C without" "bytes per history row" \
     "W5 c:" "W5 swift:" "P1 1 client " "P1 16 clients " "rules: C with / C without" "P2 history p50" "P3 stats" \
-    "same ledger" "F1 feed subscriber"; do
+    "same ledger" "F1 feed subscriber" "S1 metrics"; do
     grep -q -- "$expected" <<<"$bench" || { echo "the benchmark printed no $expected" >&2; exit 1; }
 done
 if grep -E "^W5 .*errors: [1-9]" <<<"$bench"; then echo "the benchmark's W5 had errors" >&2; exit 1; fi
