@@ -15,7 +15,8 @@ import sys
 ROLES = [("default_max_active", "default limit of active runs per job"), ("skip_state", "skip state"),
          ("skip_outcome", "skip outcome"), ("late_state", "late state"), ("crash_state", "crash state"),
          ("retry_state", "retry state"), ("blocked_state", "blocked state"), ("release_state", "release state"),
-         ("upstream_failed_state", "upstream-failed state"), ("upstream_failed_outcome", "upstream-failed outcome")]
+         ("upstream_failed_state", "upstream-failed state"), ("upstream_failed_outcome", "upstream-failed outcome"),
+         ("timeout_state", "timeout state"), ("timeout_outcome", "timeout outcome")]
 
 
 def tables(db, name):

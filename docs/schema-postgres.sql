@@ -39,6 +39,27 @@ BEGIN
     RETURN NEW;
 END $_$;
 
+CREATE FUNCTION public.deadlines_before_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.scope <> 'lifecycle' THEN
+        RETURN NEW;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.name) THEN
+        PERFORM runledger_refuse('no_such_lifecycle', 'the lifecycle does not exist', 'lifecycle ' || NEW.name);
+    END IF;
+    IF NEW.state <> '' AND NOT EXISTS (
+        SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = NEW.state AND is_terminal = 0
+    ) THEN
+        PERFORM runledger_refuse('no_such_state',
+            'a deadline''s state must be a state of its lifecycle that is not terminal',
+            'lifecycle ' || NEW.name || ', state ' || NEW.state);
+    END IF;
+    RETURN NEW;
+END $$;
+
 CREATE FUNCTION public.history_high_water() RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
@@ -222,14 +243,15 @@ BEGIN
         RETURN OLD;
     END IF;
     FOREACH role IN ARRAY ARRAY[NEW.skip_state, NEW.late_state, NEW.crash_state, NEW.retry_state,
-                                NEW.blocked_state, NEW.release_state, NEW.upstream_failed_state] LOOP
+                                NEW.blocked_state, NEW.release_state, NEW.upstream_failed_state,
+                                NEW.timeout_state] LOOP
         IF role IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = role) THEN
             PERFORM runledger_refuse('no_such_state', 'a lifecycle''s role states must be its own states',
                 'lifecycle ' || NEW.name || ' has no state ' || role);
         END IF;
     END LOOP;
-    FOREACH role IN ARRAY ARRAY[NEW.skip_outcome, NEW.upstream_failed_outcome] LOOP
+    FOREACH role IN ARRAY ARRAY[NEW.skip_outcome, NEW.upstream_failed_outcome, NEW.timeout_outcome] LOOP
         IF role IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM lifecycle_outcomes WHERE lifecycle = NEW.name AND outcome = role) THEN
             PERFORM runledger_refuse('bad_outcome', 'a lifecycle''s role outcomes must be its own outcomes',
@@ -275,6 +297,7 @@ BEGIN
         release_state = doc -> 'roles' ->> 'releaseState',
         upstream_failed_state = doc -> 'roles' ->> 'upstreamFailedState',
         upstream_failed_outcome = doc -> 'roles' ->> 'upstreamFailedOutcome',
+        timeout_state = doc -> 'roles' ->> 'timeoutState', timeout_outcome = doc -> 'roles' ->> 'timeoutOutcome',
         default_max_active = (doc -> 'roles' ->> 'defaultMaxActive')::integer,
         is_builtin = CASE WHEN builtin THEN 1 ELSE 0 END
     WHERE name = lifecycle_name;
@@ -391,12 +414,14 @@ BEGIN
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
-    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies, %I.deadlines, %I.job_freshness TO %I',
+        ledger, ledger, ledger, writer_role);
     -- Consumers' cursors are the readers' own state, not the ledger's: both may move them.
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.consumers TO %I, %I', ledger, writer_role, reader_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
-        || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '
+        || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome, '
+        || 'timeout_state, timeout_outcome) '
         || 'ON %I.lifecycles TO %I', ledger, writer_role);
 END $_$;
 
@@ -1006,6 +1031,28 @@ CREATE TABLE public.consumers (
     CONSTRAINT consumers_seq_check CHECK ((seq >= 0))
 );
 
+CREATE TABLE public.deadlines (
+    scope text NOT NULL,
+    name text NOT NULL,
+    state text DEFAULT ''::text NOT NULL,
+    seconds double precision NOT NULL,
+    set_at bigint NOT NULL,
+    actor text,
+    CONSTRAINT deadlines_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT deadlines_scope_check CHECK ((scope = ANY (ARRAY['job'::text, 'lifecycle'::text]))),
+    CONSTRAINT deadlines_seconds_check CHECK ((seconds > (0)::double precision)),
+    CONSTRAINT deadlines_state_check CHECK ((length(state) <= 200))
+);
+
+CREATE TABLE public.job_freshness (
+    job text NOT NULL,
+    stale_after_seconds double precision NOT NULL,
+    set_at bigint NOT NULL,
+    actor text,
+    CONSTRAINT job_freshness_job_check CHECK (((length(job) >= 1) AND (length(job) <= 200))),
+    CONSTRAINT job_freshness_stale_after_seconds_check CHECK ((stale_after_seconds > (0)::double precision))
+);
+
 CREATE TABLE public.jobs (
     job text NOT NULL,
     max_active integer,
@@ -1078,6 +1125,8 @@ CREATE TABLE public.lifecycles (
     release_state text,
     upstream_failed_state text,
     upstream_failed_outcome text,
+    timeout_state text,
+    timeout_outcome text,
     CONSTRAINT lifecycles_default_max_active_check CHECK ((default_max_active >= 0)),
     CONSTRAINT lifecycles_is_builtin_check CHECK ((is_builtin = ANY (ARRAY[0, 1]))),
     CONSTRAINT lifecycles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
@@ -1367,6 +1416,12 @@ ALTER TABLE ONLY public.canonical_types
 ALTER TABLE ONLY public.consumers
     ADD CONSTRAINT consumers_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.deadlines
+    ADD CONSTRAINT deadlines_pkey PRIMARY KEY (scope, name, state);
+
+ALTER TABLE ONLY public.job_freshness
+    ADD CONSTRAINT job_freshness_pkey PRIMARY KEY (job);
+
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (job);
 
@@ -1455,6 +1510,8 @@ CREATE INDEX state_changes_by_run ON public.state_changes USING btree (run_num, 
 CREATE TRIGGER canonical_types_before_change BEFORE INSERT OR DELETE OR UPDATE ON public.canonical_types FOR EACH ROW EXECUTE FUNCTION public.canonical_types_are_fixed();
 
 CREATE TRIGGER canonical_types_before_truncate BEFORE TRUNCATE ON public.canonical_types FOR EACH STATEMENT EXECUTE FUNCTION public.canonical_types_are_fixed();
+
+CREATE TRIGGER deadlines_before_change BEFORE INSERT OR UPDATE ON public.deadlines FOR EACH ROW EXECUTE FUNCTION public.deadlines_before_change();
 
 CREATE TRIGGER lifecycle_outcomes_before_change BEFORE INSERT OR DELETE OR UPDATE ON public.lifecycle_outcomes FOR EACH ROW EXECUTE FUNCTION public.lifecycle_parts_check();
 

@@ -2,7 +2,7 @@
 -- Scripts/schema.py from `runledger init`; Scripts/test.sh fails when it drifts. Do not edit:
 -- tables and indexes come from Migrations/sqlite/NNNN_*.sql, triggers and views from
 -- Migrations/sqlite/rules/*.sql.
--- Rules version 5, checksum 55d303ea5199833159b9a400e96adaf4893f1368d53703d6a23cd4776bd713e6.
+-- Rules version 6, checksum 509e1c6d408d696c56495cbe1b2375b3beded9db0625d5db043e0b00c3a5d537.
 --
 -- For each table, the triggers each event fires, with the tags they can raise (theirs and those
 -- of the call_* views they call). Where one event fires two triggers, they commute: see the
@@ -53,7 +53,7 @@ CREATE TABLE lifecycles (
     release_state           TEXT,
     upstream_failed_state   TEXT,
     upstream_failed_outcome TEXT
-) STRICT, WITHOUT ROWID;
+, timeout_state TEXT, timeout_outcome TEXT) STRICT, WITHOUT ROWID;
 
 -- lifecycles: what each event fires
 --   BEFORE INSERT      lifecycles_before_insert: duplicate_lifecycle
@@ -76,13 +76,16 @@ BEGIN
             SELECT 1 FROM (
                 SELECT NEW.skip_state AS role UNION ALL SELECT NEW.late_state UNION ALL SELECT NEW.crash_state
                 UNION ALL SELECT NEW.retry_state UNION ALL SELECT NEW.blocked_state UNION ALL SELECT NEW.release_state
-                UNION ALL SELECT NEW.upstream_failed_state
+                UNION ALL SELECT NEW.upstream_failed_state UNION ALL SELECT NEW.timeout_state
             ) WHERE role IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = role)
         ) THEN
             RAISE(ABORT, 'runledger:no_such_state: a lifecycle''s role states must be its own states')
         WHEN EXISTS (
-            SELECT 1 FROM (SELECT NEW.skip_outcome AS role_outcome UNION ALL SELECT NEW.upstream_failed_outcome)
+            SELECT 1 FROM (
+                SELECT NEW.skip_outcome AS role_outcome UNION ALL SELECT NEW.upstream_failed_outcome
+                UNION ALL SELECT NEW.timeout_outcome
+            )
             WHERE role_outcome IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM lifecycle_outcomes WHERE lifecycle = NEW.name AND outcome = role_outcome)
         ) THEN
@@ -251,6 +254,55 @@ END;
 CREATE TABLE jobs (
     job        TEXT PRIMARY KEY CHECK (length(job) BETWEEN 1 AND 200),
     max_active INTEGER CHECK (max_active >= 0)
+) STRICT, WITHOUT ROWID;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE deadlines (
+    scope   TEXT NOT NULL CHECK (scope IN ('job', 'lifecycle')),
+    name    TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),  -- the job, or the lifecycle
+    state   TEXT NOT NULL DEFAULT '' CHECK (length(state) <= 200),  -- the state; '' for the whole run
+    seconds REAL NOT NULL CHECK (seconds > 0),
+    set_at  INTEGER NOT NULL,  -- microseconds since the epoch, UTC
+    actor   TEXT,
+    PRIMARY KEY (scope, name, state)
+) STRICT, WITHOUT ROWID;
+
+-- deadlines: what each event fires
+--   BEFORE INSERT      deadlines_before_insert: no_such_lifecycle, no_such_state
+--   BEFORE UPDATE      deadlines_before_update: no_such_lifecycle, no_such_state
+
+CREATE TRIGGER deadlines_before_insert BEFORE INSERT ON deadlines
+WHEN NEW.scope = 'lifecycle'
+BEGIN
+    SELECT CASE
+        WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.name) THEN
+            RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
+        WHEN NEW.state <> '' AND NOT EXISTS (
+            SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = NEW.state AND is_terminal = 0
+        ) THEN
+            RAISE(ABORT, 'runledger:no_such_state: a deadline''s state must be a state of its lifecycle that is not terminal')
+    END;
+END;
+
+CREATE TRIGGER deadlines_before_update BEFORE UPDATE ON deadlines
+WHEN NEW.scope = 'lifecycle'
+BEGIN
+    SELECT CASE
+        WHEN NOT EXISTS (SELECT 1 FROM lifecycles WHERE name = NEW.name) THEN
+            RAISE(ABORT, 'runledger:no_such_lifecycle: the lifecycle does not exist')
+        WHEN NEW.state <> '' AND NOT EXISTS (
+            SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = NEW.state AND is_terminal = 0
+        ) THEN
+            RAISE(ABORT, 'runledger:no_such_state: a deadline''s state must be a state of its lifecycle that is not terminal')
+    END;
+END;
+
+-- ----------------------------------------------------------------------------------------------
+CREATE TABLE job_freshness (
+    job                 TEXT PRIMARY KEY CHECK (length(job) BETWEEN 1 AND 200),
+    stale_after_seconds REAL NOT NULL CHECK (stale_after_seconds > 0),
+    set_at              INTEGER NOT NULL,
+    actor               TEXT
 ) STRICT, WITHOUT ROWID;
 
 -- ----------------------------------------------------------------------------------------------

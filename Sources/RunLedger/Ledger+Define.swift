@@ -68,12 +68,14 @@ extension Lifecycle {
             ("skip_state", roles.skipState), ("late_state", roles.lateState), ("crash_state", roles.crashState),
             ("retry_state", roles.retryState), ("blocked_state", roles.blockedState),
             ("release_state", roles.releaseState), ("upstream_failed_state", roles.upstreamFailedState),
+            ("timeout_state", roles.timeoutState),
         ]
         for (role, state) in roleStates {
             if let state, !names.contains(state) { problems.append("\(role) \(state) is not one of its states") }
         }
         for (role, outcome) in [
             ("skip_outcome", roles.skipOutcome), ("upstream_failed_outcome", roles.upstreamFailedOutcome),
+            ("timeout_outcome", roles.timeoutOutcome),
         ] {
             if let outcome, !outcomeNames.contains(outcome) {
                 problems.append("\(role) \(outcome) is not one of its outcomes")

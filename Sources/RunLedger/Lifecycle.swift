@@ -87,6 +87,11 @@ public struct Lifecycle: Sendable, Hashable, Codable {
         public var upstreamFailedState: String?
         /// The outcome that move carries.
         public var upstreamFailedOutcome: String?
+        /// Where the sweep moves runs past a deadline (``Deadline``); absent: they stay, with an
+        /// annotation.
+        public var timeoutState: String?
+        /// The outcome that move carries.
+        public var timeoutOutcome: String?
         /// The limit of active runs per job, for jobs without a limit of their own; nil: none.
         public var defaultMaxActive: Int?
 
@@ -94,7 +99,8 @@ public struct Lifecycle: Sendable, Hashable, Codable {
         public init(
             skipState: String? = nil, skipOutcome: String? = nil, lateState: String? = nil, crashState: String? = nil,
             retryState: String? = nil, blockedState: String? = nil, releaseState: String? = nil,
-            upstreamFailedState: String? = nil, upstreamFailedOutcome: String? = nil, defaultMaxActive: Int? = nil
+            upstreamFailedState: String? = nil, upstreamFailedOutcome: String? = nil, timeoutState: String? = nil,
+            timeoutOutcome: String? = nil, defaultMaxActive: Int? = nil
         ) {
             self.skipState = skipState
             self.skipOutcome = skipOutcome
@@ -105,6 +111,8 @@ public struct Lifecycle: Sendable, Hashable, Codable {
             self.releaseState = releaseState
             self.upstreamFailedState = upstreamFailedState
             self.upstreamFailedOutcome = upstreamFailedOutcome
+            self.timeoutState = timeoutState
+            self.timeoutOutcome = timeoutOutcome
             self.defaultMaxActive = defaultMaxActive
         }
     }

@@ -58,7 +58,7 @@ extension Store {
     /// The columns of a lifecycle's row that `lifecycles(named:)` reads.
     private enum LifecycleColumn: Int32, ColumnList {
         case name, description, isBuiltin, skipState, skipOutcome, lateState, crashState, retryState, blockedState
-        case releaseState, upstreamFailedState, upstreamFailedOutcome, defaultMaxActive
+        case releaseState, upstreamFailedState, upstreamFailedOutcome, timeoutState, timeoutOutcome, defaultMaxActive
 
         var expression: String {
             switch self {
@@ -74,6 +74,8 @@ extension Store {
             case .releaseState: "release_state"
             case .upstreamFailedState: "upstream_failed_state"
             case .upstreamFailedOutcome: "upstream_failed_outcome"
+            case .timeoutState: "timeout_state"
+            case .timeoutOutcome: "timeout_outcome"
             case .defaultMaxActive: "default_max_active"
             }
         }
@@ -104,6 +106,8 @@ extension Store {
                     releaseState: row.optionalString(Column.releaseState),
                     upstreamFailedState: row.optionalString(Column.upstreamFailedState),
                     upstreamFailedOutcome: row.optionalString(Column.upstreamFailedOutcome),
+                    timeoutState: row.optionalString(Column.timeoutState),
+                    timeoutOutcome: row.optionalString(Column.timeoutOutcome),
                     defaultMaxActive: row.optionalInt64(Column.defaultMaxActive).map { Int($0) }))
         }
         var index: [String: Int] = [:]
@@ -177,12 +181,17 @@ extension Store {
             """
             UPDATE lifecycles SET skip_state = ?, skip_outcome = ?, late_state = ?, crash_state = ?, retry_state = ?,
                 blocked_state = ?, release_state = ?, upstream_failed_state = ?, upstream_failed_outcome = ?,
-                default_max_active = ?
+                timeout_state = ?, timeout_outcome = ?, default_max_active = ?
             WHERE name = ?
             """
-        ).execute(
-            roles.skipState, roles.skipOutcome, roles.lateState, roles.crashState, roles.retryState,
-            roles.blockedState, roles.releaseState, roles.upstreamFailedState, roles.upstreamFailedOutcome,
-            roles.defaultMaxActive, lifecycle.name)
+        ).forEachRow(
+            arguments: [
+                roles.skipState, roles.skipOutcome, roles.lateState, roles.crashState, roles.retryState,
+                roles.blockedState, roles.releaseState, roles.upstreamFailedState, roles.upstreamFailedOutcome,
+                roles.timeoutState, roles.timeoutOutcome,
+            ].map { $0.map(SQLValue.text) ?? .null } + [
+                roles.defaultMaxActive.map { .integer(Int64($0)) } ?? .null, .text(lifecycle.name),
+            ]
+        ) { _ in }
     }
 }

@@ -34,6 +34,8 @@ struct LifecycleFile: Decodable {
         var releaseState: String?
         var upstreamFailedState: String?
         var upstreamFailedOutcome: String?
+        var timeoutState: String?
+        var timeoutOutcome: String?
         var defaultMaxActive: Int?
     }
 
@@ -86,7 +88,8 @@ struct LifecycleFile: Decodable {
                 skipState: roles?.skipState, skipOutcome: roles?.skipOutcome, lateState: roles?.lateState,
                 crashState: roles?.crashState, retryState: roles?.retryState, blockedState: roles?.blockedState,
                 releaseState: roles?.releaseState, upstreamFailedState: roles?.upstreamFailedState,
-                upstreamFailedOutcome: roles?.upstreamFailedOutcome, defaultMaxActive: roles?.defaultMaxActive))
+                upstreamFailedOutcome: roles?.upstreamFailedOutcome, timeoutState: roles?.timeoutState,
+                timeoutOutcome: roles?.timeoutOutcome, defaultMaxActive: roles?.defaultMaxActive))
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

@@ -53,7 +53,7 @@ struct WaitCommandTests {
         "prefect": [
             Ending(state: "Completed", outcome: nil, code: 0), Ending(state: "Retrieved Cache", outcome: nil, code: 0),
             Ending(state: "Failed", outcome: nil, code: 10), Ending(state: "Crashed", outcome: nil, code: 10),
-            Ending(state: "Cancelled", outcome: nil, code: 11),
+            Ending(state: "TimedOut", outcome: nil, code: 10), Ending(state: "Cancelled", outcome: nil, code: 11),
         ],
     ]
 

@@ -16,7 +16,8 @@ struct DefinitionRulesTests {
                || coalesce(skip_outcome, '') || '|' || coalesce(late_state, '') || '|' || coalesce(crash_state, '')
                || '|' || coalesce(retry_state, '') || '|' || coalesce(blocked_state, '') || '|'
                || coalesce(release_state, '') || '|' || coalesce(upstream_failed_state, '') || '|'
-               || coalesce(upstream_failed_outcome, '')
+               || coalesce(upstream_failed_outcome, '') || '|' || coalesce(timeout_state, '') || '|'
+               || coalesce(timeout_outcome, '')
         FROM lifecycles ORDER BY name
         """,
         """

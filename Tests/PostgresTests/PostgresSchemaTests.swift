@@ -39,7 +39,8 @@ struct PostgresSchemaTests {
             let columns = try connection.query(
                 """
                 SELECT table_name || '.' || column_name || ' '
-                       || CASE WHEN data_type IN ('bigint', 'integer', 'smallint') THEN 'integer' ELSE data_type END
+                       || CASE WHEN data_type IN ('bigint', 'integer', 'smallint') THEN 'integer'
+                               WHEN data_type = 'double precision' THEN 'real' ELSE data_type END
                        || ' ' || CASE is_nullable WHEN 'NO' THEN 'NOT NULL' ELSE 'NULL' END
                 FROM information_schema.columns
                 WHERE table_schema = $1 AND table_name IN (

@@ -65,14 +65,15 @@ BEGIN
         RETURN OLD;
     END IF;
     FOREACH role IN ARRAY ARRAY[NEW.skip_state, NEW.late_state, NEW.crash_state, NEW.retry_state,
-                                NEW.blocked_state, NEW.release_state, NEW.upstream_failed_state] LOOP
+                                NEW.blocked_state, NEW.release_state, NEW.upstream_failed_state,
+                                NEW.timeout_state] LOOP
         IF role IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = role) THEN
             PERFORM runledger_refuse('no_such_state', 'a lifecycle''s role states must be its own states',
                 'lifecycle ' || NEW.name || ' has no state ' || role);
         END IF;
     END LOOP;
-    FOREACH role IN ARRAY ARRAY[NEW.skip_outcome, NEW.upstream_failed_outcome] LOOP
+    FOREACH role IN ARRAY ARRAY[NEW.skip_outcome, NEW.upstream_failed_outcome, NEW.timeout_outcome] LOOP
         IF role IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM lifecycle_outcomes WHERE lifecycle = NEW.name AND outcome = role) THEN
             PERFORM runledger_refuse('bad_outcome', 'a lifecycle''s role outcomes must be its own outcomes',
@@ -214,6 +215,7 @@ BEGIN
         release_state = doc -> 'roles' ->> 'releaseState',
         upstream_failed_state = doc -> 'roles' ->> 'upstreamFailedState',
         upstream_failed_outcome = doc -> 'roles' ->> 'upstreamFailedOutcome',
+        timeout_state = doc -> 'roles' ->> 'timeoutState', timeout_outcome = doc -> 'roles' ->> 'timeoutOutcome',
         default_max_active = (doc -> 'roles' ->> 'defaultMaxActive')::integer,
         is_builtin = CASE WHEN builtin THEN 1 ELSE 0 END
     WHERE name = lifecycle_name;

@@ -17,8 +17,9 @@
 --   (every one through the rules); of runs, UPDATE heartbeat_at only (the state columns follow
 --   the history: no client writes them) and DELETE (a prune: runs_before_delete lets only
 --   whole pruned runs go) after an INSERT into prunes; a job's limit (jobs: INSERT,
---   UPDATE, DELETE); pins (run_pins: INSERT, DELETE) and retention policies
---   (retention_policies: INSERT, UPDATE, DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
+--   UPDATE, DELETE); pins (run_pins: INSERT, DELETE), retention policies, deadlines and
+--   freshness limits (retention_policies, deadlines, job_freshness: INSERT, UPDATE,
+--   DELETE); a definition (INSERT into the lifecycle tables, UPDATE of a
 --   lifecycle's roles; the rules refuse a lifecycle that is built in or in use). It has no
 --   UPDATE, DELETE or TRUNCATE of the history, no right on the stats tables or sequences
 --   (the rules write them as the owner), no CREATE in the schema, no TRIGGER right; not
@@ -82,11 +83,13 @@ BEGIN
     EXECUTE format('GRANT UPDATE (heartbeat_at), DELETE ON %I.runs TO %I', ledger, writer_role);
     EXECUTE format('GRANT UPDATE, DELETE ON %I.jobs TO %I', ledger, writer_role);
     EXECUTE format('GRANT INSERT, DELETE ON %I.run_pins TO %I', ledger, writer_role);
-    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies TO %I', ledger, writer_role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.retention_policies, %I.deadlines, %I.job_freshness TO %I',
+        ledger, ledger, ledger, writer_role);
     -- Consumers' cursors are the readers' own state, not the ledger's: both may move them.
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.consumers TO %I, %I', ledger, writer_role, reader_role);
     EXECUTE format(
         'GRANT UPDATE (description, default_max_active, skip_state, skip_outcome, late_state, crash_state, '
-        || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome) '
+        || 'retry_state, blocked_state, release_state, upstream_failed_state, upstream_failed_outcome, '
+        || 'timeout_state, timeout_outcome) '
         || 'ON %I.lifecycles TO %I', ledger, writer_role);
 END $$;

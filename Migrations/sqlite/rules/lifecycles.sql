@@ -24,13 +24,16 @@ BEGIN
             SELECT 1 FROM (
                 SELECT NEW.skip_state AS role UNION ALL SELECT NEW.late_state UNION ALL SELECT NEW.crash_state
                 UNION ALL SELECT NEW.retry_state UNION ALL SELECT NEW.blocked_state UNION ALL SELECT NEW.release_state
-                UNION ALL SELECT NEW.upstream_failed_state
+                UNION ALL SELECT NEW.upstream_failed_state UNION ALL SELECT NEW.timeout_state
             ) WHERE role IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM lifecycle_states WHERE lifecycle = NEW.name AND state = role)
         ) THEN
             RAISE(ABORT, 'runledger:no_such_state: a lifecycle''s role states must be its own states')
         WHEN EXISTS (
-            SELECT 1 FROM (SELECT NEW.skip_outcome AS role_outcome UNION ALL SELECT NEW.upstream_failed_outcome)
+            SELECT 1 FROM (
+                SELECT NEW.skip_outcome AS role_outcome UNION ALL SELECT NEW.upstream_failed_outcome
+                UNION ALL SELECT NEW.timeout_outcome
+            )
             WHERE role_outcome IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM lifecycle_outcomes WHERE lifecycle = NEW.name AND outcome = role_outcome)
         ) THEN
