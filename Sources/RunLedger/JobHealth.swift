@@ -1,8 +1,8 @@
 /// How one job is doing: its latest run, its last success, its failures since, and how its
 /// runs (all, or those created in a window) ended (``Ledger/jobHealth(window:now:)``).
 ///
-/// Meant to grow: each figure is its own property, so new ones (a freshness deadline, say)
-/// can be added without changing the others.
+/// Meant to grow: each figure is its own property, so new ones can be added without
+/// changing the others.
 public struct JobHealth: Sendable, Hashable {
     /// The job.
     public var job: String
@@ -30,6 +30,15 @@ public struct JobHealth: Sendable, Hashable {
     /// them up); nil if none.
     public var duration: DurationSummary?
 
+    /// Its freshness limit (``Ledger/setFreshness(_:staleAfter:actor:)``): the longest time
+    /// without a success, in seconds; nil if it has none.
+    public var staleAfter: Double?
+    /// When it went past its freshness limit, if it is past it now: a freshness violation.
+    public var staleSince: Timestamp?
+
+    /// Whether it is past its freshness limit: no success within it.
+    public var isStale: Bool { staleSince != nil }
+
     /// Whether its latest run ended FAILED or CRASHED: the job needs a look.
     public var isFailing: Bool {
         guard let run = latestRun, run.isTerminal else { return false }
@@ -40,7 +49,8 @@ public struct JobHealth: Sendable, Hashable {
     public init(
         job: String, latestRun: Run? = nil, lastSuccess: Timestamp? = nil, consecutiveFailures: Int = 0,
         active: Int = 0, maxActive: Int? = nil, hasOwnLimit: Bool = false, windowRuns: Int = 0,
-        successRate: Double? = nil, duration: DurationSummary? = nil
+        successRate: Double? = nil, duration: DurationSummary? = nil, staleAfter: Double? = nil,
+        staleSince: Timestamp? = nil
     ) {
         self.job = job
         self.latestRun = latestRun
@@ -52,5 +62,7 @@ public struct JobHealth: Sendable, Hashable {
         self.windowRuns = windowRuns
         self.successRate = successRate
         self.duration = duration
+        self.staleAfter = staleAfter
+        self.staleSince = staleSince
     }
 }

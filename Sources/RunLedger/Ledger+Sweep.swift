@@ -4,16 +4,30 @@ public struct SweepReport: Sendable, Hashable {
     public var late: [StateChange]
     /// Runs moved to their lifecycle's crash state because their heartbeat stopped.
     public var crashed: [StateChange]
+    /// Runs moved to their lifecycle's timeout state because they were past a deadline.
+    public var timedOut: [StateChange]
+    /// Runs past a deadline that their lifecycle gives no way to time out (no timeout state,
+    /// or no plain edge to it from where they are): the annotation each got, once per stay.
+    public var overdue: [Annotation]
+    /// Jobs past their freshness limit: no success within it.
+    public var stale: [FreshnessViolation]
 
     /// Makes a report.
-    public init(late: [StateChange] = [], crashed: [StateChange] = []) {
+    public init(
+        late: [StateChange] = [], crashed: [StateChange] = [], timedOut: [StateChange] = [],
+        overdue: [Annotation] = [], stale: [FreshnessViolation] = []
+    ) {
         self.late = late
         self.crashed = crashed
+        self.timedOut = timedOut
+        self.overdue = overdue
+        self.stale = stale
     }
 }
 
 extension Ledger {
-    /// Marks overdue runs late and crashes runs whose heartbeat stopped.
+    /// Marks overdue runs late, crashes runs whose heartbeat stopped, times out runs past a
+    /// deadline, and reports jobs past their freshness limit.
     ///
     /// - Late: an active run whose `scheduledAt` is more than `lateAfter` seconds ago, in a
     ///   state with a plain edge to its lifecycle's late state (Prefect: Scheduled -> Late;
@@ -22,11 +36,21 @@ extension Ledger {
     ///   `heartbeatTimeout` seconds ago, in a state with a plain edge to its lifecycle's crash
     ///   state (Prefect Crashed, Databricks INTERNAL_ERROR, Domino Error, canonical CRASHED),
     ///   with the reason "heartbeat lost" and the time of the last heartbeat.
+    /// - Timed out: an active run past a deadline (``setDeadline(_:state:seconds:actor:)``):
+    ///   longer in its state than the job's limit for that state (else its lifecycle's), or
+    ///   longer since it was due than the job's maximum run time (else its lifecycle's). It
+    ///   moves to its lifecycle's timeout state (canonical FAILED, Databricks TERMINATED with
+    ///   outcome TIMEDOUT, Prefect TimedOut) when its state has a plain edge there, with a
+    ///   reason naming the deadline; otherwise it gets a `deadline_missed` annotation, once
+    ///   per stay.
+    /// - Stale: the jobs past their freshness limit (``setFreshness(_:staleAfter:actor:)``)
+    ///   are reported; nothing is written for them.
     ///
     /// Each run is read and moved inside one write transaction, so the sweep changes a run
     /// only if it is still in the state the sweep read: a run that has just finished is
-    /// never crashed, and a heartbeat racing the sweep either lands first (the run is not
-    /// crashed) or finds the run crashed (``LedgerError/runEnded(runID:)``), never half.
+    /// never crashed or timed out, and a heartbeat racing the sweep either lands first (the
+    /// run is not crashed) or finds the run crashed (``LedgerError/runEnded(runID:)``), never
+    /// half.
     /// Large sweeps go in transactions of `batchSize` runs, so writers are not held up.
     ///
     /// ```swift
@@ -61,6 +85,21 @@ extension Ledger {
                 if moved.count < size { break }
             }
         }
+        guard try read({ try Store(connection: $0).hasDeadlines() }) else {
+            report.stale = try freshnessViolations(now: now)
+            return report
+        }
+        while true {
+            let (found, moved, annotated) = try batch { batch in
+                let overdue = try batch.store.overdueRuns(at: now, limit: size)
+                let (moved, annotated) = try batch.timeOut(overdue, now: now)
+                return (overdue.count, moved, annotated)
+            }
+            report.timedOut += moved
+            report.overdue += annotated
+            if found < size { break }
+        }
+        report.stale = try freshnessViolations(now: now)
         return report
     }
 

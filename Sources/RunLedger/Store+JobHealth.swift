@@ -17,7 +17,16 @@ extension Store {
         ) { first, _ in first }
         let limits = Dictionary(try self.limits().map { ($0.job, $0.maxActive) }) { first, _ in first }
         let defaults = Dictionary(try lifecycles().map { ($0.name, $0.roles.defaultMaxActive) }) { first, _ in first }
-        return try metrics.jobs.map { health in
+        let freshness = Dictionary(try freshness().map { ($0.limit.job, $0) }) { first, _ in first }
+        let stale = Dictionary(try freshnessViolations(now: now).map { ($0.job, $0.staleSince) }) { first, _ in first }
+        // A job with a freshness limit and no run left is a job too (the staler for it).
+        var jobs = metrics.jobs
+        let known = Set(jobs.map(\.job))
+        for job in freshness.keys where !known.contains(job) {
+            jobs.append(LedgerMetrics.JobHealth(job: job, lastSuccess: nil, consecutiveFailures: 0))
+        }
+        jobs.sort { $0.job.utf8.lexicographicallyPrecedes($1.job.utf8) }  // as metrics sorts them
+        return try jobs.map { health in
             let latest = try connection.cached(Self.latestRunOfJob).fetchOne(health.job, decode: Self.decodeRun)
             let own = limits.index(forKey: health.job).map { limits[$0].value }
             let window = stats[health.job]
@@ -25,7 +34,8 @@ extension Store {
                 job: health.job, latestRun: latest, lastSuccess: health.lastSuccess,
                 consecutiveFailures: health.consecutiveFailures, active: active[health.job] ?? 0,
                 maxActive: own ?? latest.flatMap { defaults[$0.lifecycle] ?? nil }, hasOwnLimit: own != nil,
-                windowRuns: window?.runs ?? 0, successRate: window?.successRate, duration: window?.duration)
+                windowRuns: window?.runs ?? 0, successRate: window?.successRate, duration: window?.duration,
+                staleAfter: freshness[health.job]?.limit.staleAfter, staleSince: stale[health.job])
         }
     }
 }

@@ -68,6 +68,15 @@ struct Row {
         }
     }
 
+    /// The column as a double, or nil when NULL.
+    func optionalDouble(at index: Int32) -> Double? {
+        switch source {
+        case .statement(let statement): statement.isNull(at: index) ? nil : statement.double(at: index)
+        case .cells(let cells, let row, _):
+            cells.isNull(row: row, column: Int(index)) ? nil : Double(string(at: index)) ?? 0
+        }
+    }
+
     /// The number of columns.
     var columnCount: Int32 {
         switch source {
