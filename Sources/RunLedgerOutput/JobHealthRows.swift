@@ -8,7 +8,8 @@ package enum JobHealthRows {
         .init("last_success_at", title: "LAST SUCCESS"),
         .init("consecutive_failures", title: "FAILURES"), .init("window_runs", title: "RUNS"),
         .init("success_rate", title: "SUCCESS"), .init("p50_seconds", title: "P50"), .init("p95_seconds", title: "P95"),
-        .init("active"), .init("max_active", title: "LIMIT"),
+        .init("active"), .init("max_active", title: "LIMIT"), .init("stale_after_seconds", title: "FRESH WITHIN"),
+        .init("stale_since", title: "STALE SINCE"),
     ]
 
     package static func table(_ jobs: [JobHealth]) -> Table {
@@ -21,7 +22,8 @@ package enum JobHealthRows {
                     .integer(Int64(job.consecutiveFailures)), .integer(Int64(job.windowRuns)),
                     job.successRate.map(Cell.number) ?? .null, Cell(seconds: job.duration?.p50),
                     Cell(seconds: job.duration?.p95), .integer(Int64(job.active)),
-                    job.maxActive.map { .integer(Int64($0)) } ?? .text("unlimited"),
+                    job.maxActive.map { .integer(Int64($0)) } ?? .text("unlimited"), Cell(seconds: job.staleAfter),
+                    Cell(job.staleSince),
                 ]
             })
     }

@@ -35,7 +35,7 @@ struct JobsPage {
             <table id="jobs"><thead><tr><th>JOB</th><th>LATEST RUN</th><th>STATE</th><th>LAST SUCCESS</th>\
             <th class="num">CONSECUTIVE FAILURES</th><th class="num">RUNS</th><th class="num">SUCCESS RATE</th>\
             <th class="num">P50</th><th class="num">P95</th><th class="num">ACTIVE</th><th class="num">LIMIT</th>\
-            </tr></thead><tbody>
+            <th>FRESHNESS</th></tr></thead><tbody>
             """
         for job in jobs {
             let latest = job.latestRun
@@ -49,10 +49,18 @@ struct JobsPage {
                 <td class="num">\(job.windowRuns)</td><td class="num">\(HTML.percent(job.successRate))</td>\
                 <td class="num">\(HTML.span(job.duration?.p50))</td><td class="num">\(HTML.span(job.duration?.p95))</td>\
                 <td class="num">\(job.active)</td>\
-                <td class="num">\(limit)\(job.hasOwnLimit || job.maxActive == nil ? "" : " <span class=\"none\">(lifecycle)</span>")</td></tr>
+                <td class="num">\(limit)\(job.hasOwnLimit || job.maxActive == nil ? "" : " <span class=\"none\">(lifecycle)</span>")</td>\
+                <td class="freshness">\(Self.freshness(job))</td></tr>
                 """
         }
         html += "</tbody></table>"
         return Page(HTML.layout(title: "Jobs", current: "/jobs", html))
+    }
+
+    /// A job's freshness: stale since when (a violation), fresh within its limit, or none set.
+    private static func freshness(_ job: JobHealth) -> String {
+        guard let limit = job.staleAfter else { return "-" }
+        guard let since = job.staleSince else { return "within \(HTML.span(limit))" }
+        return "<span class=\"stale\">stale since \(HTML.time(since, compact: true))</span>"
     }
 }
