@@ -1,5 +1,6 @@
-/// SHA-256 (FIPS 180-4), for migration checksums and the seals over the history. Small and dependency-free; not meant for
-/// secrets.
+/// SHA-256 (FIPS 180-4), for migration checksums, the seals over the history and ``HMAC`` (the
+/// signatures of `runledger notify`'s webhooks). Small and dependency-free; not hardened against
+/// timing attacks.
 package enum SHA256 {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -46,6 +47,17 @@ package enum SHA256 {
 
         /// The digest of everything hashed, as 64 lowercase hex digits. The hasher is spent.
         package mutating func finalizeHex() -> String {
+            let digits = Array("0123456789abcdef")
+            var text = ""
+            for byte in finalize() {
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0xF)])
+            }
+            return text
+        }
+
+        /// The digest of everything hashed, as 32 bytes. The hasher is spent.
+        package mutating func finalize() -> [UInt8] {
             let bitLength = length &* 8
             pending.append(0x80)
             while pending.count % 64 != 56 { pending.append(0) }
@@ -56,14 +68,14 @@ package enum SHA256 {
                 for chunk in stride(from: 0, to: buffer.count, by: 64) { compress(buffer, at: chunk) }
             }
             pending = []
-            let digits = Array("0123456789abcdef")
-            var text = ""
+            var digest: [UInt8] = []
+            digest.reserveCapacity(32)
             for word in h {
-                for shift in stride(from: 28, through: 0, by: -4) {
-                    text.append(digits[Int(word >> UInt32(shift) & 0xF)])
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
                 }
             }
-            return text
+            return digest
         }
 
         private mutating func compress(_ message: UnsafeBufferPointer<UInt8>, at chunk: Int) {

@@ -41,6 +41,7 @@ struct RunLedgerCommand: ParsableCommand {
                 subcommands: [
                     HistoryCommand.self, WaitCommand.self, RunsCommand.self, StatsCommand.self, MetricsCommand.self,
                     SQLCommand.self, LifecyclesCommand.self, TailCommand.self, ConsumersCommand.self,
+                    NotifyCommand.self,
                 ]),
             // Looking after the file: creating and checking it, the timer's sweep, retention, job limits.
             CommandGroup(

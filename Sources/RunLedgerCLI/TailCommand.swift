@@ -70,13 +70,18 @@ struct TailCommand: ParsableCommand {
 
     /// The canonical types of --type, or nil for any.
     func types() throws -> Set<CanonicalType>? {
-        guard let type else { return nil }
+        try type.map { try Self.canonicalTypes($0, option: "--type") }
+    }
+
+    /// Canonical types, comma-separated and in any case (`FAILED,crashed`), as `option`
+    /// takes them (tail's --type, notify's --on); a usage error names one that is not.
+    static func canonicalTypes(_ text: String, option: String) throws -> Set<CanonicalType> {
         var types = Set<CanonicalType>()
-        for name in type.split(separator: ",", omittingEmptySubsequences: false) {
+        for name in text.split(separator: ",", omittingEmptySubsequences: false) {
             let trimmed = name.trimmingCharacters(in: .whitespaces).uppercased()
             guard let known = CanonicalType(rawValue: trimmed) else {
                 throw ValidationError(
-                    "--type: '\(name)' is not a canonical type (\(CanonicalType.allCases.map(\.rawValue).joined(separator: ", ")))."
+                    "\(option): '\(name)' is not a canonical type (\(CanonicalType.allCases.map(\.rawValue).joined(separator: ", ")))."
                 )
             }
             types.insert(known)

@@ -22,12 +22,25 @@ enum TimeArgument {
         return now.adding(seconds: -seconds)
     }
 
-    /// A duration: `90s`, `15m`, `24h`, `7d`, `2w` (or a bare number of seconds).
+    /// A duration: `200ms`, `90s`, `15m`, `24h`, `7d`, `2w` (or a bare number of seconds).
     static func duration(_ text: String, option: String) throws -> Double {
-        guard let seconds = seconds(text) ?? Double(text).flatMap({ $0 >= 0 && $0.isFinite ? $0 : nil }) else {
-            throw CLIError.data("\(option) '\(text)' is not a duration such as 5s, 90s, 15m, 24h, 7d.")
+        guard
+            let seconds = milliseconds(text) ?? seconds(text)
+                ?? Double(text).flatMap({ $0 >= 0 && $0.isFinite ? $0 : nil })
+        else {
+            throw CLIError.data("\(option) '\(text)' is not a duration such as 200ms, 5s, 90s, 15m, 24h, 7d.")
         }
         return seconds
+    }
+
+    /// `200ms` as seconds: for durations only (an age before now in milliseconds is no use).
+    private static func milliseconds(_ text: String) -> Double? {
+        guard text.hasSuffix("ms"), text.first?.isASCII == true, text.first?.isNumber == true,
+            let amount = Double(text.dropLast(2)), amount >= 0, amount.isFinite
+        else {
+            return nil
+        }
+        return amount / 1000
     }
 
     private static func seconds(_ text: String) -> Double? {

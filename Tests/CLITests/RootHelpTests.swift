@@ -70,6 +70,7 @@ struct RootHelpTests {
           lifecycles              List the lifecycles, show one, or define your own.
           tail                    Print all runs' changes in seq order, as JSON lines.
           consumers               List the feed's consumers and how far behind each is.
+          notify                  Run a command or call a webhook for each change.
 
         MAINTAIN SUBCOMMANDS:
           init                    Create the ledger, or migrate its schema.
