@@ -125,7 +125,43 @@ extension Ledger {
         try await worker.run { try self.clearConcurrencyLimit(for: job) }
     }
 
-    /// Sweeps late and crashed runs, as ``sweep(now:lateAfter:heartbeatTimeout:batchSize:)``
+    /// Sets a deadline, as ``setDeadline(_:state:seconds:actor:)`` does, on the ledger's thread.
+    public func setDeadline(_ scope: DeadlineScope, state: String? = nil, seconds: Double, actor: String? = nil)
+        async throws
+    {
+        try await worker.run { try self.setDeadline(scope, state: state, seconds: seconds, actor: actor) }
+    }
+
+    /// Removes a deadline, as ``removeDeadline(_:state:)`` does, on the ledger's thread.
+    @discardableResult
+    public func removeDeadline(_ scope: DeadlineScope, state: String? = nil) async throws -> Bool {
+        try await worker.run { try self.removeDeadline(scope, state: state) }
+    }
+
+    /// Every deadline, as ``deadlines()`` reads them, on the ledger's thread.
+    public func deadlines() async throws -> [Deadline] {
+        try await worker.run { try self.deadlines() }
+    }
+
+    /// Sets a job's freshness limit, as ``setFreshness(_:staleAfter:actor:)`` does, on the
+    /// ledger's thread.
+    public func setFreshness(_ job: String, staleAfter: Double, actor: String? = nil) async throws {
+        try await worker.run { try self.setFreshness(job, staleAfter: staleAfter, actor: actor) }
+    }
+
+    /// Removes a job's freshness limit, as ``removeFreshness(_:)`` does, on the ledger's thread.
+    @discardableResult
+    public func removeFreshness(_ job: String) async throws -> Bool {
+        try await worker.run { try self.removeFreshness(job) }
+    }
+
+    /// The jobs past their freshness limit, as ``freshnessViolations(now:)`` finds them, on the
+    /// ledger's thread.
+    public func freshnessViolations(now: Timestamp = .now) async throws -> [FreshnessViolation] {
+        try await worker.run { try self.freshnessViolations(now: now) }
+    }
+
+    /// Sweeps late, crashed and overdue runs, as ``sweep(now:lateAfter:heartbeatTimeout:batchSize:)``
     /// does, on the ledger's thread.
     public func sweep(
         now: Timestamp = .now, lateAfter: Double = 5, heartbeatTimeout: Double = 90, batchSize: Int = 500

@@ -36,7 +36,7 @@ struct JobsCommand: ParsableCommand {
               runledger jobs
               runledger jobs nightly-etl --max-active 2
               runledger jobs nightly-etl --max-runtime 2h --deadline PENDING=10m --stale-after 26h
-              runledger jobs --lifecycle prefect --deadline Cancelling=5m
+              runledger jobs --lifecycle databricks --deadline TERMINATING=5m
               runledger jobs nightly-etl --deadline PENDING=off
               runledger jobs warehouse-refresh --unlimited
               runledger jobs warehouse-refresh --clear

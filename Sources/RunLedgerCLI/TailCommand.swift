@@ -52,7 +52,8 @@ struct TailCommand: ParsableCommand {
     var consumer: String?
 
     @Option(
-        name: [.short, .long], help: ArgumentHelp("Without --from or --consumer: the last N changes.", valueName: "N"))
+        name: [.customShort("n"), .long],
+        help: ArgumentHelp("Without --from or --consumer: the last N changes.", valueName: "N"))
     var lines = 10
 
     @Flag(help: "Keep printing new changes as they are committed.")

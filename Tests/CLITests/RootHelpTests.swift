@@ -76,12 +76,12 @@ struct RootHelpTests {
           init                    Create the ledger, or migrate its schema.
           verify                  Check every rule, and that the rules are in place.
           seal                    Seal the history with a SHA-256 chain; print the seal.
-          sweep                   Mark runs late; crash runs whose heartbeat stopped.
+          sweep                   Mark runs late; crash or time out stuck runs.
           prune                   Remove old runs, with history: by age, job or count.
           pin                     Pin a run so that no prune removes it; list the pins.
           unpin                   Unpin a run: the next prune may remove it.
           retention               Show or set jobs' retention policies (prune --policy).
-          jobs                    Show jobs' health or limits; set a job's limit.
+          jobs                    Show jobs' health or limits; set limits, deadlines.
           copy                    Copy a whole ledger into another, through its rules.
           backup                  Copy the ledger to a file while writers go on.
           restore                 Replace the ledger with a checked backup.
