@@ -13,6 +13,9 @@ public struct CopyReport: Sendable, Hashable {
     public var lifecycles: Int
     /// Job limits set in the target.
     public var limits: Int
+    /// Deadlines and freshness limits set in the target (replacing its own for the same job,
+    /// lifecycle and state).
+    public var deadlines: Int = 0
     /// The target's ``Ledger/verify(limit:)`` after the copy.
     public var verification: VerificationReport
 }
@@ -21,7 +24,8 @@ extension Ledger {
     /// Copies the whole ledger into `target`, through the target's own rules: its lifecycles
     /// that are not built in, then every run in the order it was recorded (the run in its
     /// first state, its upstreams, its heartbeat, each later change with its time, actor,
-    /// reason, outcome and request key, its annotations), then its job limits; then verifies
+    /// reason, outcome and request key, its annotations), then its job limits, deadlines and
+    /// freshness limits; then verifies
     /// the target. While the runs are written, the source's jobs have no limit in the target
     /// (the skips the source recorded are copied as its rows), so copy into a ledger that
     /// others are writing only knowing that.
@@ -100,6 +104,20 @@ extension Ledger {
             }
         }
         report.limits = limits.count
+        let deadlines = try self.deadlines()
+        let freshness = try freshnessLimits()
+        try target.write { database in
+            let store = Store(connection: database)
+            for deadline in deadlines {
+                try store.setDeadline(
+                    deadline.scope, state: deadline.state, seconds: deadline.seconds, at: deadline.setAt,
+                    actor: deadline.actor)
+            }
+            for limit in freshness {
+                try store.setFreshness(limit.job, staleAfter: limit.staleAfter, at: limit.setAt, actor: limit.actor)
+            }
+        }
+        report.deadlines = deadlines.count + freshness.count
         report.verification = try target.verify()
         return report
     }

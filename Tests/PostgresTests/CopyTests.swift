@@ -6,7 +6,7 @@ import Testing
 
 /// `Ledger.copy(to:)` between the engines: a file's whole history into PostgreSQL and back,
 /// through each target's rules, every run, change, annotation, dependency, heartbeat, custom
-/// lifecycle and limit arriving as it was.
+/// lifecycle, limit, deadline and freshness limit arriving as it was.
 struct CopyTests {
     static let t0 = Timestamp(rawValue: 1_760_000_000_000_000)
     static func at(_ seconds: Int64) -> Timestamp { Timestamp(rawValue: t0.rawValue + seconds * 1_000_000) }
@@ -20,7 +20,8 @@ struct CopyTests {
     /// its retries, a databricks job whose default limit of 1 skipped a run (a row the rules
     /// wrote), a job with a limit of its own, a dependant released by its upstream's end (a
     /// row the rules wrote) and one cancelled by its upstream's failure, an action, an
-    /// outcome, a request key, metadata, annotations, a heartbeat, and an active run.
+    /// outcome, a request key, metadata, annotations, a heartbeat, an active run, deadlines
+    /// (a job's, a custom lifecycle's) and a freshness limit.
     static func fill(_ ledger: Ledger) throws {
         var custom = try #require(try ledger.lifecycle(named: "opencue"))
         custom.name = "render"
@@ -45,6 +46,9 @@ struct CopyTests {
         try ledger.annotate("d1", kind: "note", at: at(17), reason: "fast", metadata: #"{"rows": 10}"#)
 
         try ledger.setConcurrencyLimit(3, for: "frames")
+        try ledger.setDeadline(.job("frames"), state: "running", seconds: 3600, actor: "ops")
+        try ledger.setDeadline(.lifecycle("render"), seconds: 86_400)
+        try ledger.setFreshness("etl", staleAfter: 93_600)
         try ledger.start(job: "frames", lifecycle: "render", id: "f3", at: at(20))
         try ledger.transition("f3", to: "running", at: at(21))
         try ledger.heartbeat("f3", at: at(22))
@@ -69,6 +73,8 @@ struct CopyTests {
             for upstream in try ledger.upstreams(of: run.id) { lines.append("  waits for \(upstream)") }
         }
         for limit in try ledger.concurrencyLimits() { lines.append("limit \(limit)") }
+        for deadline in try ledger.deadlines() { lines.append("deadline \(deadline)") }
+        for limit in try ledger.freshnessLimits() { lines.append("freshness \(limit)") }
         for lifecycle in try ledger.lifecycles() where !lifecycle.isBuiltin { lines.append("lifecycle \(lifecycle)") }
         for stats in try ledger.stats(StatsQuery()) {
             // The counts by type are a dictionary: printed in a fixed order.
@@ -101,7 +107,7 @@ struct CopyTests {
             try withPostgresTarget { target in
                 let report = try source.copy(to: target, batchSize: 3)
                 #expect(report.runs == 7 && report.extended == 0 && report.unchanged == 0)
-                #expect(report.lifecycles == 1 && report.limits == 1)
+                #expect(report.lifecycles == 1 && report.limits == 1 && report.deadlines == 3)
                 #expect(report.verification.isClean, "\(report.verification.problems)")
                 Self.expectSame(try Self.contents(of: target), expected)
 
