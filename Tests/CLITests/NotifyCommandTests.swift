@@ -18,8 +18,11 @@ struct NotifyCommandTests {
 
     // MARK: - Webhooks
 
-    @Test func aWebhookThatFailsTwiceGetsTheChangeOnTheThirdAttempt() throws {
-        try withInitializedLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func aWebhookThatFailsTwiceGetsTheChangeOnTheThirdAttempt(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withInitializedLedger(engine) { directory, database in
+            let path = database.location
             let runs = try Self.someRuns(db: path, in: directory)
             let failed = try Self.line(of: runs.failed, db: path, in: directory)
             try withReceiver(["--fail-first", "2"], in: directory) { receiver in
@@ -108,8 +111,11 @@ struct NotifyCommandTests {
         }
     }
 
-    @Test func aTargetThatAlwaysFailsIsGivenUpOnAndNotedOnTheRun() throws {
-        try withInitializedLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func aTargetThatAlwaysFailsIsGivenUpOnAndNotedOnTheRun(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withInitializedLedger(engine) { directory, database in
+            let path = database.location
             let runs = try Self.someRuns(db: path, in: directory)
             // A second failure after the first: one bad target does not block the next change.
             let crashed = try Self.endedRun("etl-d", "CRASHED", db: path, in: directory)
@@ -256,8 +262,11 @@ struct NotifyCommandTests {
 
     // MARK: - --follow
 
-    @Test func followDeliversChangesCommittedAfterItStarted() throws {
-        try withInitializedLedger { directory, path in
+    @Test(arguments: Ledger.Engine.allCases) func followDeliversChangesCommittedAfterItStarted(_ engine: Ledger.Engine)
+        throws
+    {
+        try withInitializedLedger(engine) { directory, database in
+            let path = database.location
             _ = try Self.someRuns(db: path, in: directory)
             try withReceiver([], in: directory) { receiver in
                 let notify = try RunningProcess(
@@ -392,7 +401,7 @@ struct NotifyCommandTests {
         let result = try runledger(
             [
                 "--db", db, "sql",
-                "SELECT kind, actor, reason, json(meta) AS meta FROM run_annotations WHERE run_id = '\(run)'",
+                "SELECT kind, actor, reason, meta FROM run_annotations WHERE run_id = '\(run)'",
                 "--format", "json",
             ], in: directory)
         try #require(result.status == 0, "\(result)")
