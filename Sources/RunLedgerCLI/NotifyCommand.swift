@@ -197,31 +197,9 @@ struct NotifyCommand: ParsableCommand {
             cursor = page.through
         }
 
-        guard follow else {
-            while true {
-                let page = try ledger.changes(after: cursor, matching: filter, limit: 500)
-                guard page.through > cursor else { return }
-                try handle(page)
-            }
-        }
-        // As tail --follow: the feed runs in a task while this thread waits.
-        let outcome = NotifyOutcome()
-        let done = DispatchSemaphore(value: 0)
         let start = cursor
-        let pollInterval = Duration.milliseconds(interval)
-        Task {
-            do {
-                for try await page in ledger.subscribe(from: start, matching: filter, pollInterval: pollInterval).pages
-                {
-                    try handle(page)
-                }
-            } catch {
-                outcome.set(error)
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error { throw error }
+        try readFeed(
+            ledger, after: start, matching: filter, follow: follow, pollInterval: .milliseconds(interval), handle)
     }
 }
 
@@ -297,11 +275,4 @@ struct Notifier: Sendable {
         let attempts: Int
         let error: String
     }
-}
-
-/// The follow task's error, handed to the waiting thread (set before `done.signal()`, read
-/// after `done.wait()`).
-private final class NotifyOutcome: @unchecked Sendable {
-    private(set) var error: (any Error)?
-    func set(_ error: any Error) { self.error = error }
 }

@@ -113,31 +113,9 @@ struct TailCommand: ParsableCommand {
             cursor = page.through
         }
 
-        guard follow else {
-            while true {
-                let page = try ledger.changes(after: cursor, matching: filter, limit: 500)
-                guard page.through > cursor else { return }
-                try handle(page)
-            }
-        }
-        // The root command is synchronous: the feed runs in a task while this thread waits.
-        let outcome = FollowOutcome()
-        let done = DispatchSemaphore(value: 0)
         let start = cursor
-        let pollInterval = Duration.milliseconds(interval)
-        Task {
-            do {
-                for try await page in ledger.subscribe(from: start, matching: filter, pollInterval: pollInterval).pages
-                {
-                    try handle(page)
-                }
-            } catch {
-                outcome.set(error)
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error { throw error }
+        try readFeed(
+            ledger, after: start, matching: filter, follow: follow, pollInterval: .milliseconds(interval), handle)
     }
 
     /// Prints the changes, one JSON line each, and makes sure they reached stdout.
@@ -152,13 +130,6 @@ struct TailCommand: ParsableCommand {
             throw CLIError(message: "cannot write to stdout: \(error.localizedDescription)", code: ExitStatus.ioError)
         }
     }
-}
-
-/// The follow task's error, handed to the waiting thread (set before `done.signal()`, read
-/// after `done.wait()`).
-private final class FollowOutcome: @unchecked Sendable {
-    private(set) var error: (any Error)?
-    func set(_ error: any Error) { self.error = error }
 }
 
 struct ConsumersCommand: ParsableCommand {
