@@ -104,12 +104,16 @@ extension Ledger {
 extension Store {
     /// The jobs past their freshness limit at `now`.
     func freshnessViolations(now: Timestamp) throws -> [FreshnessViolation] {
-        try freshness().compactMap { limit, lastSuccess in
-            let staleSince = (lastSuccess ?? limit.setAt).adding(seconds: limit.staleAfter)
-            guard staleSince < now else { return nil }
-            return FreshnessViolation(
-                job: limit.job, staleAfter: limit.staleAfter, lastSuccess: lastSuccess, staleSince: staleSince)
-        }
+        try freshness().compactMap { Self.violation(of: $0.limit, lastSuccess: $0.lastSuccess, at: now) }
+    }
+
+    /// The job's violation of its freshness limit at `now`, if it is past it: no success since
+    /// the limit before now (counted from the limit's setting while it has none).
+    static func violation(of limit: FreshnessLimit, lastSuccess: Timestamp?, at now: Timestamp) -> FreshnessViolation? {
+        let staleSince = (lastSuccess ?? limit.setAt).adding(seconds: limit.staleAfter)
+        guard staleSince < now else { return nil }
+        return FreshnessViolation(
+            job: limit.job, staleAfter: limit.staleAfter, lastSuccess: lastSuccess, staleSince: staleSince)
     }
 }
 

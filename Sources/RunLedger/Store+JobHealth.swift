@@ -18,7 +18,6 @@ extension Store {
         let limits = Dictionary(try self.limits().map { ($0.job, $0.maxActive) }) { first, _ in first }
         let defaults = Dictionary(try lifecycles().map { ($0.name, $0.roles.defaultMaxActive) }) { first, _ in first }
         let freshness = Dictionary(try freshness().map { ($0.limit.job, $0) }) { first, _ in first }
-        let stale = Dictionary(try freshnessViolations(now: now).map { ($0.job, $0.staleSince) }) { first, _ in first }
         // A job with a freshness limit and no run left is a job too (the staler for it).
         var jobs = metrics.jobs
         let known = Set(jobs.map(\.job))
@@ -35,7 +34,10 @@ extension Store {
                 consecutiveFailures: health.consecutiveFailures, active: active[health.job] ?? 0,
                 maxActive: own ?? latest.flatMap { defaults[$0.lifecycle] ?? nil }, hasOwnLimit: own != nil,
                 windowRuns: window?.runs ?? 0, successRate: window?.successRate, duration: window?.duration,
-                staleAfter: freshness[health.job]?.limit.staleAfter, staleSince: stale[health.job])
+                staleAfter: freshness[health.job]?.limit.staleAfter,
+                staleSince: freshness[health.job].flatMap {
+                    Self.violation(of: $0.limit, lastSuccess: $0.lastSuccess, at: now)?.staleSince
+                })
         }
     }
 }
