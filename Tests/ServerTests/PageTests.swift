@@ -227,7 +227,19 @@ struct PageTests {
                         if let latest = entry?["latest_run_id"] as? String { #expect(row.contains(latest)) }
                         let failures = entry?["consecutive_failures"] as? Int ?? -1
                         #expect(row.contains("<td class=\"num\">\(failures)</td>"), "\(job)")
+                        #expect(row.contains("<td class=\"freshness\">-</td>"), "\(job): no freshness limit")
                     }
+                    // Freshness: a job past its limit says since when, in red; one within it, its limit.
+                    let ledger = try database.open()
+                    try ledger.setFreshness("nightly-etl", staleAfter: 0.001)
+                    try ledger.setFreshness("load", staleAfter: 7200)
+                    Thread.sleep(forTimeInterval: 0.01)
+                    let page = try server.request("GET", "/jobs").body
+                    let row = { (job: String) in
+                        page.components(separatedBy: "<tr data-job=\"\(job)\"").dropFirst().first ?? ""
+                    }
+                    #expect(row("nightly-etl").contains("<span class=\"stale\">stale since "), "\(row("nightly-etl"))")
+                    #expect(row("load").contains("<td class=\"freshness\">within 2h00m</td>"), "\(row("load"))")
                 }
             }
         }

@@ -22,7 +22,7 @@ enum Assets {
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         tr.failing td { background: #fdecec; }
         tr.failing td.job a { color: #b42318; font-weight: 600; }
-        span.stale { color: #b42318; font-weight: 600; }
+        span.stale { color: #b42318; font-weight: 600; white-space: nowrap; }
         .none { color: var(--muted); }
         .run-id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; white-space: nowrap; }
         td time { white-space: nowrap; }
