@@ -397,8 +397,9 @@ private struct OpenLineageIntake {
     private func noted(_ event: OpenLineageEvent, runID: String, kind: String, note: String) throws -> Applied {
         let meta = annotationMetadata(event.runFacets.filter { $0.key != "runledger" })
         let reason = String(note.prefix(Validate.reasonLimit))
-        let known = try store.annotations(of: runID)
-        if known.contains(where: { $0.kind == kind && $0.at == event.eventTime && $0.reason == reason }) {
+        if try store.hasAnnotation(
+            on: runID, kind: kind, at: event.eventTime, reason: reason, metadata: nil, anyMetadata: true)
+        {
             return (runID, .known, nil)
         }
         try batch.annotate(
@@ -413,10 +414,7 @@ private struct OpenLineageIntake {
             exported?["meta"]?.text ?? annotationMetadata(event.runFacets.filter { $0.key != "runledger" })
         let kind = exported?["kind"]?.stringValue ?? "OTHER"
         let reason = exported?["reason"]?.stringValue
-        let known = try store.annotations(of: runID)
-        if known.contains(where: {
-            $0.kind == kind && $0.at == event.eventTime && $0.metadata == meta && $0.reason == reason
-        }) {
+        if try store.hasAnnotation(on: runID, kind: kind, at: event.eventTime, reason: reason, metadata: meta) {
             return false
         }
         try batch.annotate(

@@ -11,6 +11,27 @@ extension Store {
         return connection.lastInsertRowID
     }
 
+    /// Whether the run has an annotation of this kind, at this time, with this reason (and,
+    /// unless `anyMetadata`, this metadata): how the OpenLineage intake records an event once,
+    /// without reading all of a streaming run's annotations at each event.
+    func hasAnnotation(
+        on runID: String, kind: String, at: Timestamp, reason: String?, metadata: String?, anyMetadata: Bool = false
+    ) throws -> Bool {
+        try connection.cached(
+            """
+            SELECT 1 FROM run_annotations
+            WHERE run_id = ? AND kind = ? AND at = ? AND reason IS NOT DISTINCT FROM ?
+              AND (? = 1 OR meta IS NOT DISTINCT FROM ?)
+            LIMIT 1
+            """
+        ).fetchAll(
+            arguments: [
+                .text(runID), .text(kind), .integer(at.rawValue), reason.map(SQLValue.text) ?? .null,
+                .integer(anyMetadata ? 1 : 0), metadata.map(SQLValue.text) ?? .null,
+            ]
+        ) { _ in true }.isEmpty == false
+    }
+
     /// The run's annotations, oldest first.
     func annotations(of runID: String) throws -> [Annotation] {
         try connection.cached(

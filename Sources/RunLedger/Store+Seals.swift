@@ -7,7 +7,7 @@ extension Store {
     func seal(actor: String?) throws -> Seal {
         try lockSeals()
         let latest = try latestSeal()
-        let through = try sealableSeq()
+        let through = try committedHighWater()
         let from = latest?.seq ?? 0
         let chain = try chain(after: from, through: max(through, from), previous: latest?.sha256 ?? Seal.genesis)
         return try insertSeal(
@@ -123,14 +123,6 @@ extension Store {
                 seq: row.int64(at: 3), rows: row.int64(at: 4), previous: row.string(at: 5),
                 sha256: row.string(at: 6), at: Timestamp(rawValue: row.int64(at: 7)), actor: row.optionalString(at: 8))
         }
-    }
-
-    /// The newest `seq` below which every history row has committed.
-    private func sealableSeq() throws -> Int64 {
-        let sql =
-            connection.engine == .sqlite
-            ? "SELECT coalesce(max(seq), 0) FROM state_changes" : "SELECT history_high_water()"
-        return try connection.prepare(sql).fetchOne { $0.int64(at: 0) } ?? 0
     }
 
     private func insertSeal(
