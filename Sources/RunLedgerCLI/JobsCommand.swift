@@ -35,7 +35,8 @@ struct JobsCommand: ParsableCommand {
             Examples:
               runledger jobs
               runledger jobs nightly-etl --max-active 2
-              runledger jobs nightly-etl --max-runtime 2h --deadline PENDING=10m --stale-after 26h
+              runledger jobs nightly-etl --max-runtime 2h --deadline PENDING=10m
+              runledger jobs nightly-etl --stale-after 26h
               runledger jobs --lifecycle databricks --deadline TERMINATING=5m
               runledger jobs nightly-etl --deadline PENDING=off
               runledger jobs warehouse-refresh --unlimited
