@@ -303,10 +303,12 @@ struct ReportingTests {
                 try runledger(["--db", database.location, "lifecycles", "prefect", "--format", "json"], in: directory)
                     .stdout)
             let states = try #require(detail.first?["states"] as? [[String: Any]])
-            #expect(states.count == 11)
+            #expect(states.count == 12)
             #expect(states.first { $0["state"] as? String == "Crashed" }?["is_terminal"] as? Bool == true)
+            #expect(states.last?["state"] as? String == "TimedOut")
+            #expect(states.last?["canonical_type"] as? String == "FAILED")
             let transitions = try #require(detail.first?["transitions"] as? [[String: Any]])
-            #expect(transitions.count == 26)
+            #expect(transitions.count == 32)  // 26, and one into TimedOut from each of the 6 active states
             let csv = csvRows(
                 try runledger(["--db", database.location, "lifecycles", "opencue", "--format", "csv"], in: directory)
                     .stdout)
@@ -354,8 +356,9 @@ struct ReportingTests {
             #expect(mermaid.contains("stateDiagram-v2"))
             #expect(mermaid.contains("state \"Retrieved Cache\" as s8"))
             let edges = mermaid.split(separator: "\n").filter { $0.contains("-->") && !$0.contains("[*]") }
-            #expect(edges.count == 26)
-            #expect(mermaid.contains("[*] --> s1") && mermaid.contains("s11 --> [*]"))
+            #expect(edges.count == 32)
+            #expect(
+                mermaid.contains("[*] --> s1") && mermaid.contains("s11 --> [*]") && mermaid.contains("s12 --> [*]"))
         }
     }
 

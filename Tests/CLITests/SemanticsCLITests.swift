@@ -137,7 +137,7 @@ struct SemanticsCLITests {
             let late = try runledger(["--db", path, "heartbeat", "p1"], in: directory)
             #expect(late.status == 65 && late.stderr.contains("has ended"))
             let table = try ok(["--db", path, "sweep"], directory)
-            #expect(table.hasPrefix("Swept: 0 late, 0 crashed."))
+            #expect(table.hasPrefix("Swept: 0 late, 0 crashed, 0 timed out, 0 past a deadline (annotated)."))
             let badDuration = try runledger(["--db", path, "sweep", "--late-after", "soon"], in: directory)
             #expect(badDuration.status == 65)
             _ = try ok(
