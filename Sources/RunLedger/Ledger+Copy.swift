@@ -16,6 +16,9 @@ public struct CopyReport: Sendable, Hashable {
     /// Deadlines and freshness limits set in the target (replacing its own for the same job,
     /// lifecycle and state).
     public var deadlines: Int = 0
+    /// Pins and retention policies set in the target (a run pinned there already keeps its pin;
+    /// a job's policy replaces the target's).
+    public var retention: Int = 0
     /// The target's ``Ledger/verify(limit:)`` after the copy.
     public var verification: VerificationReport
 }
@@ -24,8 +27,8 @@ extension Ledger {
     /// Copies the whole ledger into `target`, through the target's own rules: its lifecycles
     /// that are not built in, then every run in the order it was recorded (the run in its
     /// first state, its upstreams, its heartbeat, each later change with its time, actor,
-    /// reason, outcome and request key, its annotations), then its job limits, deadlines and
-    /// freshness limits; then verifies
+    /// reason, outcome and request key, its annotations), then its job limits, deadlines,
+    /// freshness limits, pins and retention policies; then verifies
     /// the target. While the runs are written, the source's jobs have no limit in the target
     /// (the skips the source recorded are copied as its rows), so copy into a ledger that
     /// others are writing only knowing that.
@@ -37,7 +40,8 @@ extension Ledger {
     /// the target's `seq` numbers, in the same order. A run already in the target must begin
     /// with the same history; its missing rows are added, so an interrupted copy, or one of
     /// a source still being written, can be run again to bring the target up to date.
-    /// Prune records stay behind.
+    /// Prune records stay behind, and so do seals and consumers' cursors: they count the
+    /// source's `seq` numbers, which the target does not share (seal the target anew).
     ///
     /// ```swift
     /// let file = try Ledger(path: "runs.db", configuration: .init(mode: .readOnly))
@@ -118,6 +122,16 @@ extension Ledger {
             }
         }
         report.deadlines = deadlines.count + freshness.count
+        let pins = try self.pins()
+        let policies = try retentionPolicies()
+        try target.write { database in
+            let store = Store(connection: database)
+            for pin in pins { _ = try store.pin(pin.runID, at: pin.pinnedAt, actor: pin.actor, reason: pin.reason) }
+            for policy in policies {
+                try store.setRetentionPolicy(policy.policy, for: policy.job, at: policy.setAt, actor: policy.actor)
+            }
+        }
+        report.retention = pins.count + policies.count
         report.verification = try target.verify()
         return report
     }

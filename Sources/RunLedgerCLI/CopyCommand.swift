@@ -7,12 +7,14 @@ struct CopyCommand: ParsableCommand {
         abstract: "Copy a whole ledger into another, through its rules.",
         discussion: """
             Carries every run with its history, upstreams, heartbeat and annotations, the \
-            lifecycles that are not built in, and the job limits, deadlines and freshness \
-            limits, writing each row through the target's own rules, then verifies the target. Either side is a SQLite file or a \
+            lifecycles that are not built in, and the job limits, deadlines, freshness limits, \
+            pins and retention policies, writing each row through the target's own rules, then \
+            verifies the target. Either side is a SQLite file or a \
             PostgreSQL URI; the target is created if missing. History rows get the target's \
             seq numbers, in the same order. A run already in the target must begin with the \
             same history; its missing rows are added, so an interrupted copy can be run again. \
-            Prune records stay behind.
+            Prune records, seals and consumers stay behind: they count the source's seq \
+            numbers (seal the target anew).
 
             Examples:
               runledger copy --from runs.db --to postgresql://ops@db.internal/runs
@@ -46,6 +48,7 @@ struct CopyCommand: ParsableCommand {
         if report.lifecycles > 0 { text += "; defined \(report.lifecycles) lifecycles" }
         if report.limits > 0 { text += "; set \(report.limits) job limits" }
         if report.deadlines > 0 { text += "; set \(report.deadlines) deadlines and freshness limits" }
+        if report.retention > 0 { text += "; set \(report.retention) pins and retention policies" }
         print(text + ".")
         guard report.verification.isClean else {
             throw CLIError.data(

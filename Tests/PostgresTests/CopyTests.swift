@@ -6,7 +6,7 @@ import Testing
 
 /// `Ledger.copy(to:)` between the engines: a file's whole history into PostgreSQL and back,
 /// through each target's rules, every run, change, annotation, dependency, heartbeat, custom
-/// lifecycle, limit, deadline and freshness limit arriving as it was.
+/// lifecycle, limit, deadline, freshness limit, pin and retention policy arriving as it was.
 struct CopyTests {
     static let t0 = Timestamp(rawValue: 1_760_000_000_000_000)
     static func at(_ seconds: Int64) -> Timestamp { Timestamp(rawValue: t0.rawValue + seconds * 1_000_000) }
@@ -21,7 +21,7 @@ struct CopyTests {
     /// wrote), a job with a limit of its own, a dependant released by its upstream's end (a
     /// row the rules wrote) and one cancelled by its upstream's failure, an action, an
     /// outcome, a request key, metadata, annotations, a heartbeat, an active run, deadlines
-    /// (a job's, a custom lifecycle's) and a freshness limit.
+    /// (a job's, a custom lifecycle's), a freshness limit, a pin and a retention policy.
     static func fill(_ ledger: Ledger) throws {
         var custom = try #require(try ledger.lifecycle(named: "opencue"))
         custom.name = "render"
@@ -49,6 +49,8 @@ struct CopyTests {
         try ledger.setDeadline(.job("frames"), state: "running", seconds: 3600, actor: "ops")
         try ledger.setDeadline(.lifecycle("render"), seconds: 86_400)
         try ledger.setFreshness("etl", staleAfter: 93_600)
+        try ledger.pin("f1", reason: "the first failure", actor: "ops")
+        try ledger.setRetentionPolicy(RetentionPolicy(maxAge: [.failed: 7_776_000], keepLast: 5), for: "frames")
         try ledger.start(job: "frames", lifecycle: "render", id: "f3", at: at(20))
         try ledger.transition("f3", to: "running", at: at(21))
         try ledger.heartbeat("f3", at: at(22))
@@ -75,6 +77,8 @@ struct CopyTests {
         for limit in try ledger.concurrencyLimits() { lines.append("limit \(limit)") }
         for deadline in try ledger.deadlines() { lines.append("deadline \(deadline)") }
         for limit in try ledger.freshnessLimits() { lines.append("freshness \(limit)") }
+        for pin in try ledger.pins() { lines.append("pin \(pin.runID) \(pin.actor ?? "-") \(pin.reason ?? "-")") }
+        for policy in try ledger.retentionPolicies() { lines.append("retention \(policy)") }
         for lifecycle in try ledger.lifecycles() where !lifecycle.isBuiltin { lines.append("lifecycle \(lifecycle)") }
         for stats in try ledger.stats(StatsQuery()) {
             // The counts by type are a dictionary: printed in a fixed order.
@@ -107,7 +111,7 @@ struct CopyTests {
             try withPostgresTarget { target in
                 let report = try source.copy(to: target, batchSize: 3)
                 #expect(report.runs == 7 && report.extended == 0 && report.unchanged == 0)
-                #expect(report.lifecycles == 1 && report.limits == 1 && report.deadlines == 3)
+                #expect(report.lifecycles == 1 && report.limits == 1 && report.deadlines == 3 && report.retention == 2)
                 #expect(report.verification.isClean, "\(report.verification.problems)")
                 Self.expectSame(try Self.contents(of: target), expected)
 
