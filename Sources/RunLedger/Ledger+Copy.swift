@@ -94,7 +94,13 @@ extension Ledger {
             }
             after = last.num
         }
+        // The settings, in one transaction of the target: limits, deadlines, freshness, pins,
+        // retention policies.
         let limits = Dictionary(try concurrencyLimits().map { ($0.job, $0.maxActive) }) { first, _ in first }
+        let deadlines = try self.deadlines()
+        let freshness = try freshnessLimits()
+        let pins = try self.pins()
+        let policies = try retentionPolicies()
         try target.write { database in
             let store = Store(connection: database)
             for job in Set(jobs).union(limits.keys).sorted() {
@@ -106,12 +112,6 @@ extension Ledger {
                     try store.setLimit(job: job, maxActive: nil, remove: true)
                 }
             }
-        }
-        report.limits = limits.count
-        let deadlines = try self.deadlines()
-        let freshness = try freshnessLimits()
-        try target.write { database in
-            let store = Store(connection: database)
             for deadline in deadlines {
                 try store.setDeadline(
                     deadline.scope, state: deadline.state, seconds: deadline.seconds, at: deadline.setAt,
@@ -120,17 +120,13 @@ extension Ledger {
             for limit in freshness {
                 try store.setFreshness(limit.job, staleAfter: limit.staleAfter, at: limit.setAt, actor: limit.actor)
             }
-        }
-        report.deadlines = deadlines.count + freshness.count
-        let pins = try self.pins()
-        let policies = try retentionPolicies()
-        try target.write { database in
-            let store = Store(connection: database)
             for pin in pins { _ = try store.pin(pin.runID, at: pin.pinnedAt, actor: pin.actor, reason: pin.reason) }
             for policy in policies {
                 try store.setRetentionPolicy(policy.policy, for: policy.job, at: policy.setAt, actor: policy.actor)
             }
         }
+        report.limits = limits.count
+        report.deadlines = deadlines.count + freshness.count
         report.retention = pins.count + policies.count
         report.verification = try target.verify()
         return report

@@ -85,11 +85,9 @@ extension Ledger {
                 if moved.count < size { break }
             }
         }
-        guard try read({ try Store(connection: $0).hasDeadlines() }) else {
-            report.stale = try freshnessViolations(now: now)
-            return report
-        }
-        while true {
+        // Without a deadline set, there is nothing to look for.
+        var overdueLeft = try read { try Store(connection: $0).hasDeadlines() }
+        while overdueLeft {
             let (found, moved, annotated) = try batch { batch in
                 let overdue = try batch.store.overdueRuns(at: now, limit: size)
                 let (moved, annotated) = try batch.timeOut(overdue, now: now)
@@ -97,7 +95,7 @@ extension Ledger {
             }
             report.timedOut += moved
             report.overdue += annotated
-            if found < size { break }
+            overdueLeft = found == size
         }
         report.stale = try freshnessViolations(now: now)
         return report
