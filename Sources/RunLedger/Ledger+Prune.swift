@@ -3,7 +3,8 @@ extension Ledger {
     /// sanctioned way rows leave a ledger.
     ///
     /// A run stays while a run that stays is linked to it (as parent, child, upstream or
-    /// dependant), so no chain or dependency is cut; a job's newest run and a pinned run
+    /// dependant), so no chain or dependency is cut; a job's newest run, the run holding the
+    /// newest history row (so that `seq` only grows) and a pinned run
     /// (``pin(_:reason:actor:)``) stay too. With `archive`, the runs are first
     /// copied, with their history, dependencies and annotations, into that ledger file
     /// (created if missing), where `history` can read them; a run already there is not

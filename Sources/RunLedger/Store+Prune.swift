@@ -83,9 +83,17 @@ private struct Pruner {
         UNION ALL SELECT run_id, upstream_id FROM run_dependencies
         """
 
-    /// The runs `options` selects, less the pinned ones, the newest of each job, and every
-    /// run linked, through any chain of links, to a run that stays.
+    /// The run holding the newest history row (the highest `seq`).
+    static let newestChangeRun = "SELECT run_num FROM state_changes ORDER BY seq DESC LIMIT 1"
+
+    /// The runs `options` selects, less the pinned ones, the newest of each job, the one
+    /// holding the newest history row, and every run linked, through any chain of links, to a
+    /// run that stays. The newest history row stays so that `seq` only grows: a SQLite file
+    /// gives a new row the highest `seq` plus one, which would hand a pruned row's `seq` to a
+    /// new change (behind consumers' cursors and the seals), and the seals must end at a row
+    /// that is there.
     func plan() throws -> Plan {
+        let newestChange = try connection.prepare(Self.newestChangeRun).fetchOne { $0.int64(at: 0) }
         let policies =
             options.usePolicies
             ? Dictionary(try Store(connection: connection).retentionPolicies().map { ($0.job, $0.policy) }) { a, _ in a
@@ -112,6 +120,7 @@ private struct Pruner {
                 pinned += 1
                 return
             }
+            guard row.int64(at: 0) != newestChange else { return }
             selected.append((row.int64(at: 0), row.string(at: 1), end))
         }
         let staying = try linkedToStaying(selected.map(\.id))

@@ -75,6 +75,35 @@ struct PruneTests {
         }
     }
 
+    @Test(arguments: Ledger.Engine.allCases) func theRunHoldingTheNewestChangeStaysSoSeqOnlyGrows(
+        _ engine: Ledger.Engine
+    ) throws {
+        try withTemporaryLedger(engine) { ledger, _ in
+            let now = Timestamp.now
+            func ago(_ seconds: Double) -> Timestamp { now.adding(seconds: -seconds) }
+            // "old" ends last (the newest history row) though its end time is the earliest.
+            try ledger.start(job: "gone", id: "old", state: "RUNNING", at: ago(7200))
+            try ledger.start(job: "gone", id: "new", state: "RUNNING", at: ago(3000))
+            try ledger.transition("new", to: "COMPLETED", at: ago(2400))
+            try ledger.start(job: "other", id: "mid", state: "RUNNING", at: ago(7000))
+            try ledger.transition("mid", to: "COMPLETED", at: ago(6000))
+            let newest = try ledger.transition("old", to: "COMPLETED", at: ago(3600))
+            _ = try ledger.seal()
+            let report = try ledger.prune(PruneOptions(terminalBefore: ago(1800)))
+            // "new" and "mid" are their jobs' newest runs; "old" holds the newest change.
+            #expect(report.runs == 0)
+            #expect(try ledger.run(id: "old") != nil)
+            try ledger.start(job: "other", id: "mid2", state: "RUNNING", at: ago(1000))
+            try ledger.transition("mid2", to: "COMPLETED", at: ago(900))
+            try ledger.start(job: "other", id: "last", state: "RUNNING")
+            let pruned = try ledger.prune(PruneOptions(terminalBefore: ago(800)))
+            #expect(pruned.runs == 3)  // "old" no longer holds the newest change; "mid", "mid2" go too
+            let next = try ledger.transition("last", to: "COMPLETED")
+            #expect(next.seq > newest.seq)
+            #expect(try ledger.verify(seals: []).isClean)
+        }
+    }
+
     @Test(arguments: Ledger.Engine.allCases) func partialDeletesStayRefusedAfterAPrune(_ engine: Ledger.Engine) throws {
         try withAgedLedger(engine) { ledger, database, _ in
             _ = try ledger.prune(terminalBefore: cutoff)
