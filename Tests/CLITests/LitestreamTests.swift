@@ -66,10 +66,19 @@ struct LitestreamTests {
             let writer = try BackupCommandTests.startWriter(on: path, log: log, count: 1000, in: directory)
             // The loss comes after Litestream's first sync (on a loaded machine it may not have
             // made one yet when the writer is done): a replica that never synced holds nothing.
-            for _ in 0..<300 {
+            // A file in the replica is not yet a backup (Litestream makes its directories and
+            // files before the first one is whole): wait until a restore finds one.
+            let probe = directory.appendingPathComponent("probe.db").path
+            for _ in 0..<150 {
                 let files = FileManager.default.enumerator(atPath: replica)?.allObjects.count ?? 0
-                if files > 0 { break }
-                usleep(100_000)
+                if files > 0 {
+                    try? FileManager.default.removeItem(atPath: probe)
+                    let restored = try RunningProcess(
+                        binary, ["restore", "-config", config.path, "-o", probe, path], directory: directory
+                    ).wait()
+                    if restored.status == 0 { break }
+                }
+                usleep(200_000)
             }
             switch loss {
             case .both:
